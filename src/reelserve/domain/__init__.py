@@ -1,0 +1,1 @@
+"""The rules of the API: pure Python, standard library only."""

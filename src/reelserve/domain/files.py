@@ -1,0 +1,23 @@
+"""Stored output files, as the retrieve endpoints see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+PURPOSE_VIDEO = "video_generation"
+VIDEO_FILENAME = "output.mp4"
+AIGC_VIDEO_FILENAME = "output_aigc.mp4"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileRecord:
+    id: str  # digit string; the retrieve endpoint answers it as an integer
+    owner_key_id: str
+    task_id: str
+    storage_key: str
+    filename: str
+    purpose: str
+    bytes: int
+    created_at: datetime
+    content_type: str = "video/mp4"

@@ -1,0 +1,233 @@
+"""Request rules as small pure functions. ``validate`` returns every violation, not the first.
+
+Each message names the field and the value, in MiniMax's ``invalid params, <detail>`` style.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reelserve.domain import camera, catalog
+from reelserve.domain.errors import InvalidParams, Violation
+from reelserve.domain.requests import GenerationRequest, Mode, detect_mode
+
+MAX_PROMPT_CHARS = 2000
+MAX_IMAGE_BYTES = 20 * 1024 * 1024  # "size < 20 MB"
+MIN_SHORT_SIDE = 300  # "short side > 300 px" (so 300 itself is refused)
+MIN_ASPECT = 2 / 5
+MAX_ASPECT = 5 / 2
+IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedRequest:
+    """A request that passed every rule, with the defaults filled in."""
+
+    request: GenerationRequest
+    spec: catalog.ModelSpec
+    mode: Mode
+    duration: int
+    resolution: str
+    plan: camera.CameraPlan
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.plan.warnings
+
+    @property
+    def frame_count(self) -> int:
+        return self.duration * catalog.FPS
+
+
+def _model_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
+    spec = catalog.lookup(request.model)
+    if spec is None:
+        known = ", ".join(catalog.MODELS)
+        return [
+            Violation(
+                field="model",
+                message=f"unsupported model: {request.model!r} (known models: {known})",
+            )
+        ]
+    if not spec.supports(mode):
+        modes = ", ".join(m.value for m in spec.modes)
+        return [
+            Violation(
+                field="model",
+                message=f"model {request.model!r} does not support "
+                f"{_MODE_WORDS[mode]} (it supports: {modes})",
+            )
+        ]
+    return []
+
+
+_MODE_WORDS = {
+    Mode.T2V: "text-to-video (t2v)",
+    Mode.I2V: "image-to-video (i2v, first_frame_image)",
+    Mode.FL2V: "first-and-last-frame video (fl2v, last_frame_image)",
+    Mode.S2V: "subject-reference video (s2v, subject_reference)",
+}
+
+
+def _matrix_rules(
+    request: GenerationRequest, spec: catalog.ModelSpec, mode: Mode
+) -> list[Violation]:
+    matrix = spec.matrix(mode)
+    resolution = request.resolution or catalog.default_resolution(spec, mode)
+    duration = catalog.DEFAULT_DURATION if request.duration is None else request.duration
+    if resolution not in matrix:
+        return [
+            Violation(
+                field="resolution",
+                message=f"resolution: {resolution!r} is not allowed "
+                f"for {spec.name} {mode.value} (allowed: {', '.join(matrix)})",
+            )
+        ]
+    if duration not in matrix[resolution]:
+        allowed = ", ".join(str(d) for d in matrix[resolution])
+        return [
+            Violation(
+                field="duration",
+                message=f"duration: {duration!r} is not allowed for "
+                f"{spec.name} {mode.value} at {resolution} (allowed: {allowed})",
+            )
+        ]
+    return []
+
+
+def _prompt_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
+    prompt = request.prompt
+    if mode is Mode.T2V and (prompt is None or not prompt.strip()):
+        return [Violation(field="prompt", message="prompt: is required for text-to-video")]
+    if prompt is not None and len(prompt) > MAX_PROMPT_CHARS:
+        return [
+            Violation(
+                field="prompt",
+                message=f"prompt: {len(prompt)} characters is over the limit of {MAX_PROMPT_CHARS}",
+            )
+        ]
+    return []
+
+
+def _image_presence_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
+    found: list[Violation] = []
+    if mode is Mode.FL2V and request.first_frame_image is None:
+        found.append(
+            Violation(
+                field="first_frame_image",
+                message="first_frame_image: is required "
+                "with last_frame_image (first-and-last-frame video)",
+            )
+        )
+    if mode is Mode.S2V:
+        refs = request.subject_reference or ()
+        if len(refs) != 1:
+            found.append(
+                Violation(
+                    field="subject_reference",
+                    message=f"subject_reference: must hold exactly 1 subject, got {len(refs)}",
+                )
+            )
+        for i, ref in enumerate(refs):
+            if ref.type != "character":
+                found.append(
+                    Violation(
+                        field=f"subject_reference[{i}].type",
+                        message=f"subject_reference[{i}].type: {ref.type!r} is not 'character'",
+                    )
+                )
+            if len(ref.images) != 1:
+                found.append(
+                    Violation(
+                        field=f"subject_reference[{i}].image",
+                        message=f"subject_"
+                        f"reference[{i}].image: must hold exactly 1 image, "
+                        f"got {len(ref.images)}",
+                    )
+                )
+    for name in ("first_frame_image", "last_frame_image"):
+        value = getattr(request, name)
+        if value is not None and not value.strip():
+            found.append(Violation(field=name, message=f"{name}: must not be empty"))
+    return found
+
+
+def validate(request: GenerationRequest) -> list[Violation]:
+    """Every rule the request breaks (empty when it is valid). Images are checked on intake."""
+    mode = detect_mode(request)
+    found = _model_rules(request, mode)
+    spec = catalog.lookup(request.model)
+    if not found and spec is not None:
+        found += _matrix_rules(request, spec, mode)
+    if request.duration is not None and request.duration <= 0:
+        found.append(
+            Violation(
+                field="duration",
+                message=f"duration: {request.duration!r} must be a positive number of seconds",
+            )
+        )
+    found += _prompt_rules(request, mode)
+    found += _image_presence_rules(request, mode)
+    return found
+
+
+def resolve(request: GenerationRequest) -> ResolvedRequest:
+    """The request with defaults applied; raises ``InvalidParams`` with every violation."""
+    violations = validate(request)
+    if violations:
+        raise InvalidParams(violations)
+    mode = detect_mode(request)
+    spec = catalog.lookup(request.model)
+    assert spec is not None  # validate() checked it
+    return ResolvedRequest(
+        request=request,
+        spec=spec,
+        mode=mode,
+        duration=catalog.DEFAULT_DURATION if request.duration is None else request.duration,
+        resolution=request.resolution or catalog.default_resolution(spec, mode),
+        plan=camera.parse(request.prompt or ""),
+    )
+
+
+def image_violations(
+    field: str, *, fmt: str | None, width: int, height: int, nbytes: int
+) -> list[Violation]:
+    """The §2.1.1 image rules on facts read from the image's content (not from its label)."""
+    found: list[Violation] = []
+    if fmt not in IMAGE_FORMATS:
+        found.append(
+            Violation(
+                field=field,
+                message=f"{field}: image format {fmt or 'unknown'!s} "
+                "is not supported (use JPG, PNG or WebP)",
+            )
+        )
+    if nbytes >= MAX_IMAGE_BYTES:
+        found.append(
+            Violation(
+                field=field,
+                message=f"{field}: image is {nbytes} bytes; it must "
+                f"be under {MAX_IMAGE_BYTES} bytes (20 MB)",
+            )
+        )
+    if width and height:
+        if min(width, height) <= MIN_SHORT_SIDE:
+            found.append(
+                Violation(
+                    field=field,
+                    message=f"{field}: image is {width}x{height}; "
+                    f"minimum pixel on the short side of the image: "
+                    f"{MIN_SHORT_SIDE}px (it must be over {MIN_SHORT_SIDE})",
+                )
+            )
+        aspect = width / height
+        if not MIN_ASPECT <= aspect <= MAX_ASPECT:
+            found.append(
+                Violation(
+                    field=field,
+                    message=f"{field}: image is {width}x{height} "
+                    f"(aspect {aspect:.3f}); the aspect ratio must be between "
+                    "2:5 and 5:2",
+                )
+            )
+    return found

@@ -1,0 +1,171 @@
+"""The task, its lifecycle table and progress.
+
+Internal statuses and how each dialect names them (ARCHITECTURE.md, "Task lifecycle"):
+
+=========== ============== ================ ===================
+internal    MiniMax query  MiniMax callback Vtrix task (seed 2)
+=========== ============== ================ ===================
+queued      Queueing       —                pending
+preparing   Preparing      —                processing
+processing  Processing     processing       processing
+succeeded   Success        success          completed
+failed      Fail           failed           failed
+cancelled   Fail           failed           failed
+=========== ============== ================ ===================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+
+from reelserve.domain.requests import Mode
+
+
+class TaskStatus(enum.StrEnum):
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in TERMINAL
+
+    @property
+    def active(self) -> bool:
+        """Held by a worker (under a lease)."""
+        return self in (TaskStatus.PREPARING, TaskStatus.PROCESSING)
+
+
+TERMINAL = frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED})
+
+_S = TaskStatus
+TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = MappingProxyType(
+    {
+        # a worker claims it; it is cancelled; the reaper gives up on it
+        _S.QUEUED: frozenset({_S.PREPARING, _S.CANCELLED, _S.FAILED}),
+        # inputs ready; lease lost (back to the queue); failure; cancel
+        _S.PREPARING: frozenset({_S.PROCESSING, _S.QUEUED, _S.FAILED, _S.CANCELLED}),
+        # result recorded; lease lost; failure; cancel
+        _S.PROCESSING: frozenset({_S.SUCCEEDED, _S.QUEUED, _S.FAILED, _S.CANCELLED}),
+        _S.SUCCEEDED: frozenset(),
+        _S.FAILED: frozenset(),
+        _S.CANCELLED: frozenset(),
+    }
+)
+
+
+class IllegalTransition(Exception):
+    def __init__(self, source: TaskStatus, target: TaskStatus) -> None:
+        super().__init__(f"a task cannot go from {source.value} to {target.value}")
+        self.source = source
+        self.target = target
+
+
+def can_transition(source: TaskStatus, target: TaskStatus) -> bool:
+    return target in TRANSITIONS[source]
+
+
+def check_transition(source: TaskStatus, target: TaskStatus) -> None:
+    if not can_transition(source, target):
+        raise IllegalTransition(source, target)
+
+
+class Phase(enum.StrEnum):
+    """What the task is doing right now, finer than its status (for progress displays)."""
+
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    RENDERING = "rendering"
+    ENCODING = "encoding"
+    STORING = "storing"
+    DONE = "done"
+
+
+class FailureKind(enum.StrEnum):
+    """Why a task failed; each dialect maps it to its own error code."""
+
+    ENGINE = "engine"  # the engine raised
+    OUTPUT = "output"  # the engine's output was unusable
+    UPSTREAM = "upstream"  # an upstream provider answered with an error
+    LEASE = "lease"  # too many attempts lost their lease
+    INPUT = "input"  # the inputs could not be prepared
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Progress:
+    phase: Phase = Phase.QUEUED
+    step: int = 0
+    total: int = 0
+
+    @property
+    def fraction(self) -> float:
+        """0.0–1.0 across the whole run; rendering dominates, storing finishes it."""
+        if self.phase in (Phase.QUEUED, Phase.PREPARING):
+            return 0.0
+        if self.phase is Phase.DONE:
+            return 1.0
+        within = self.step / self.total if self.total else 0.0
+        if self.phase is Phase.STORING:
+            return 0.98
+        return min(0.97, 0.02 + 0.95 * within)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lease:
+    owner: str
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Task:
+    id: str
+    owner_key_id: str
+    model: str  # canonical catalog name
+    requested_model: str  # as the client spelled it (an alias stays an alias in its dialect)
+    mode: Mode
+    prompt: str
+    camera_prompt: str  # the prompt as given, brackets and all
+    prompt_optimizer: bool
+    duration: int
+    resolution: str
+    width: int
+    height: int
+    fps: int
+    frame_count: int
+    aigc_watermark: bool
+    seed: int
+    created_at: datetime
+    updated_at: datetime
+    status: TaskStatus = TaskStatus.QUEUED
+    progress: Progress = field(default_factory=Progress)
+    first_frame_key: str | None = None
+    last_frame_key: str | None = None
+    callback_url: str | None = None
+    warnings: tuple[str, ...] = ()
+    attempts: int = 0
+    max_attempts: int = 3
+    lease: Lease | None = None
+    cancel_requested: bool = False
+    error_code: int = 0
+    error_message: str = ""
+    failure_kind: FailureKind | None = None
+    file_id: str | None = None
+    cost_usd: Decimal = Decimal("0")
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    def with_status(self, target: TaskStatus, now: datetime, **changes: object) -> Task:
+        """The one way a task changes state: checked against ``TRANSITIONS``."""
+        check_transition(self.status, target)
+        return dataclasses.replace(self, status=target, updated_at=now, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,232 @@
+"""Ports: one Protocol per external concern. Adapters implement them; services depend on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from reelserve.domain.camera import CameraPlan
+from reelserve.domain.files import FileRecord
+from reelserve.domain.keys import ApiKey
+from reelserve.domain.requests import Mode
+from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat:
+    alive: bool  # False: the lease is gone (taken over, or the task ended); stop working on it
+    cancel_requested: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReapResult:
+    requeued: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskPage:
+    tasks: tuple[Task, ...]
+    next_cursor: str | None
+
+
+class TaskStore(Protocol):
+    """The tasks table is the queue. Every write after a claim is fenced by the lease token."""
+
+    def add(self, task: Task) -> None: ...
+
+    def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None: ...
+
+    def list(
+        self, owner_key_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
+    ) -> TaskPage: ...
+
+    def queue_position(self, task_id: str) -> int | None:
+        """0-based place among queued tasks, or None when the task is not queued."""
+        ...
+
+    def claim(self, worker_id: str, now: datetime, lease_for: timedelta) -> Task | None:
+        """Atomically take the oldest queued task: status preparing, attempts + 1, a new lease."""
+        ...
+
+    def heartbeat(
+        self,
+        task_id: str,
+        token: str,
+        now: datetime,
+        lease_for: timedelta,
+        progress: Progress | None = None,
+    ) -> Heartbeat: ...
+
+    def start_processing(self, task_id: str, token: str, now: datetime) -> bool:
+        """preparing → processing, only by the lease holder."""
+        ...
+
+    def complete(
+        self, task_id: str, token: str, now: datetime, file: FileRecord, cost: Decimal
+    ) -> bool:
+        """Record success and the file in one transaction, only by the lease holder."""
+        ...
+
+    def fail(
+        self,
+        task_id: str,
+        token: str,
+        now: datetime,
+        *,
+        code: int,
+        message: str,
+        kind: FailureKind,
+        cancelled: bool = False,
+    ) -> bool: ...
+
+    def request_cancel(self, task_id: str, owner_key_id: str, now: datetime) -> Task | None:
+        """Queued tasks are cancelled at once; running ones are flagged for their worker."""
+        ...
+
+    def reap(self, now: datetime) -> ReapResult:
+        """Requeue tasks whose lease expired; fail those out of attempts (1000)."""
+        ...
+
+    def get_file(self, file_id: str, owner_key_id: str | None = None) -> FileRecord | None: ...
+
+    def recent_durations(self, model: str, limit: int) -> Sequence[float]:
+        """Seconds from start to finish of the latest successful tasks of a model (for ETAs)."""
+        ...
+
+
+class KeyStore(Protocol):
+    def add(self, key: ApiKey) -> None: ...
+
+    def by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+    def all(self) -> Sequence[ApiKey]: ...
+
+    def revoke(self, id_or_name: str, now: datetime) -> ApiKey | None: ...
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+class FileStore(Protocol):
+    def put_file(self, key: str, source: Path) -> int:
+        """Store a file under ``key`` (moved or copied); returns its size in bytes."""
+        ...
+
+    def put_bytes(self, key: str, data: bytes) -> int: ...
+
+    def open(self, key: str) -> BinaryIO: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """A path on this machine when the store is a local disk (for zero-copy serving)."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def scratch_dir(self) -> Path:
+        """A local folder for work in progress (engines render here)."""
+        ...
+
+
+# --- images ------------------------------------------------------------------------------
+
+
+class ImageFetcher(Protocol):
+    def fetch(self, url: str, *, max_bytes: int) -> bytes:
+        """The body of an http(s) URL; raises InvalidParams naming the URL when it fails."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedImage:
+    """A decoded, checked input image, normalised to an RGB PNG (EXIF rotation applied)."""
+
+    png: bytes
+    width: int
+    height: int
+    source_format: str  # JPEG, PNG or WEBP, sniffed from the content
+
+
+class ImageIntake(Protocol):
+    def load(self, field: str, source: str) -> LoadedImage:
+        """Fetch (URL) or decode (data URL), check the §2.1.1 rules; raises InvalidParams."""
+        ...
+
+    def crop_to_aspect(self, image: LoadedImage, aspect: tuple[int, int]) -> LoadedImage: ...
+
+
+# --- engines -----------------------------------------------------------------------------
+
+ProgressCallback = Callable[[Phase, int, int], None]
+CancelCheck = Callable[[], bool]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenerationJob:
+    """Everything an engine needs, fully resolved."""
+
+    task_id: str
+    model: str
+    mode: Mode
+    prompt: str  # recognised camera directives removed
+    raw_prompt: str  # as the client wrote it
+    prompt_optimizer: bool
+    plan: CameraPlan
+    first_frame: Path | None  # RGB PNG
+    last_frame: Path | None  # RGB PNG, already cropped to the first frame's aspect
+    width: int
+    height: int
+    fps: int
+    frame_count: int
+    seed: int
+    watermark: bool
+    output_path: Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderedVideo:
+    path: Path
+    width: int
+    height: int
+    fps: int
+    frame_count: int
+
+
+class Engine(Protocol):
+    name: str
+
+    def supports(self, mode: Mode) -> bool: ...
+
+    def generate(
+        self, job: GenerationJob, *, on_progress: ProgressCallback, should_cancel: CancelCheck
+    ) -> RenderedVideo:
+        """Render the job to ``job.output_path``. Raise TaskCancelled when should_cancel()."""
+        ...
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+
+class WebhookSender(Protocol):
+    def challenge(self, url: str, value: str, timeout_s: float) -> bool:
+        """POST {"challenge": value}; True when the answer echoes it in time."""
+        ...
+
+    def deliver(self, url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> int:
+        """POST a status push; the HTTP status, or 0 when no answer came."""
+        ...
