@@ -76,9 +76,17 @@ class TaskStore(Protocol):
         ...
 
     def complete(
-        self, task_id: str, token: str, now: datetime, file: FileRecord, cost: Decimal
+        self,
+        task_id: str,
+        token: str,
+        now: datetime,
+        *,
+        file: FileRecord,
+        cost: Decimal,
+        video: RenderedVideo,
     ) -> bool:
-        """Record success and the file in one transaction, only by the lease holder."""
+        """Record success, the real video size and the file in one transaction, only by the
+        lease holder."""
         ...
 
     def fail(

@@ -114,64 +114,108 @@ class CameraPlan:
         return tuple(m for s in self.segments for m in s.moves)
 
 
+_PUNCTUATION = tuple(",.;:!?，。、；：！？")
+
+
+class _Rebuilt:
+    """The prompt rebuilt piece by piece; text the client wrote is kept exactly as written.
+
+    Where a directive was cut out, the spaces around the cut become one space, or none before
+    punctuation, so "a book [Pedestal up], then" reads "a book, then" and "走路[推进]，" "走路，".
+    """
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.after_cut = False
+
+    def cut(self) -> None:
+        self.after_cut = True
+
+    def add(self, piece: str) -> None:
+        if not self.after_cut or not piece.strip():
+            self.text += piece  # spaces after a cut wait for the next word
+            return
+        left, right = self.text.rstrip(), piece.lstrip()
+        spaced = left != self.text or right != piece
+        gap = " " if spaced and left and not right.startswith(_PUNCTUATION) else ""
+        self.text = left + gap + right
+        self.after_cut = False
+
+
+def _read_bracket(inner: str) -> tuple[tuple[CameraMove, ...], list[str]]:
+    """The distinct known moves of one bracket, in order, and the items that name none."""
+    items = [item.strip() for item in _SEPARATORS.split(inner) if item.strip()]
+    moves = [lookup(item) for item in items]
+    known = tuple(dict.fromkeys(m for m in moves if m is not None))
+    return known, [item for item, m in zip(items, moves, strict=True) if m is None]
+
+
 def parse(prompt: str) -> CameraPlan:
     segments: list[CameraSegment] = []
     warnings: list[str] = []
-    kept: list[str] = []
+    rebuilt = _Rebuilt()
     cursor = 0
     for match in _BRACKET.finditer(prompt):
-        kept.append(prompt[cursor : match.start()])
+        rebuilt.add(prompt[cursor : match.start()])
         cursor = match.end()
-        items = [item for item in _SEPARATORS.split(match.group(1)) if item.strip()]
-        moves = [lookup(item) for item in items]
-        known = tuple(dict.fromkeys(m for m in moves if m is not None))
-        unknown = [item.strip() for item, m in zip(items, moves, strict=True) if m is None]
+        source = match.group(0)
+        known, unknown = _read_bracket(match.group(1))
         if unknown:
             warnings.append(
                 f"prompt: unknown camera directive {', '.join(repr(u) for u in unknown)} in "
-                f"{match.group(0)!r} kept as text"
+                f"{source!r} kept as text"
             )
-            kept.append(match.group(0) if not known else "[" + ", ".join(unknown) + "]")
-        if known:
-            if len(known) > MAX_COMBINED:
-                warnings.append(
-                    f"prompt: {match.group(0)!r} combines {len(known)} camera moves; "
-                    f"at most {MAX_COMBINED} are recommended"
-                )
-            segments.append(
-                CameraSegment(moves=known, position=match.start(), source=match.group(0))
+        if not known:  # plain text, "[]" included
+            rebuilt.add(source)
+            continue
+        if unknown:  # only the part that names no move stays
+            rebuilt.add("[" + ", ".join(unknown) + "]")
+        else:
+            rebuilt.cut()
+        if len(known) > MAX_COMBINED:
+            warnings.append(
+                f"prompt: {source!r} combines {len(known)} camera moves; "
+                f"at most {MAX_COMBINED} are recommended"
             )
-    kept.append(prompt[cursor:])
-    clean = re.sub(r"\s+([,.;:!?，。])", r"\1", " ".join("".join(kept).split()))
-    return CameraPlan(segments=tuple(segments), prompt=clean, warnings=tuple(warnings))
+        segments.append(CameraSegment(moves=known, position=match.start(), source=source))
+    rebuilt.add(prompt[cursor:])
+    return CameraPlan(
+        segments=tuple(segments), prompt=rebuilt.text.strip(), warnings=tuple(warnings)
+    )
 
 
-_PLAIN_WORDS: dict[CameraMove, str] = {
-    _M.TRUCK_LEFT: "the camera moves left",
-    _M.TRUCK_RIGHT: "the camera moves right",
-    _M.PAN_LEFT: "the camera pans left",
-    _M.PAN_RIGHT: "the camera pans right",
-    _M.PUSH_IN: "the camera slowly pushes in",
-    _M.PULL_OUT: "the camera pulls out",
-    _M.PEDESTAL_UP: "the camera rises",
-    _M.PEDESTAL_DOWN: "the camera lowers",
-    _M.TILT_UP: "the camera tilts up",
-    _M.TILT_DOWN: "the camera tilts down",
-    _M.ZOOM_IN: "the camera zooms in",
-    _M.ZOOM_OUT: "the camera zooms out",
-    _M.SHAKE: "the camera shakes",
-    _M.TRACKING_SHOT: "the camera follows the subject",
-    _M.STATIC_SHOT: "the camera holds still",
+# Each move as the first verb of a clause and as a gerund joined to it by "while", so that moves
+# acting together read as English: "the camera pans left while rising and zooming in".
+_PLAIN_WORDS: dict[CameraMove, tuple[str, str]] = {
+    _M.TRUCK_LEFT: ("moves left", "moving left"),
+    _M.TRUCK_RIGHT: ("moves right", "moving right"),
+    _M.PAN_LEFT: ("pans left", "panning left"),
+    _M.PAN_RIGHT: ("pans right", "panning right"),
+    _M.PUSH_IN: ("slowly pushes in", "slowly pushing in"),
+    _M.PULL_OUT: ("pulls out", "pulling out"),
+    _M.PEDESTAL_UP: ("rises", "rising"),
+    _M.PEDESTAL_DOWN: ("descends", "descending"),
+    _M.TILT_UP: ("tilts up", "tilting up"),
+    _M.TILT_DOWN: ("tilts down", "tilting down"),
+    _M.ZOOM_IN: ("zooms in", "zooming in"),
+    _M.ZOOM_OUT: ("zooms out", "zooming out"),
+    _M.SHAKE: ("shakes", "shaking"),
+    _M.TRACKING_SHOT: ("follows the subject", "following the subject"),
+    _M.STATIC_SHOT: ("holds still", "holding still"),
 }
 
 
 def describe(plan: CameraPlan) -> str:
-    """The plan in plain camera language: "the camera slowly pushes in, then pans left"."""
-    parts = []
+    """The plan in plain camera language: "the camera slowly pushes in, then pans left".
+
+    Moves of one bracket act together ("pans left while rising and zooming in"); brackets in
+    sequence are joined by "then". An empty plan describes as "".
+    """
+    clauses = []
     for segment in plan.segments:
-        words = [_PLAIN_WORDS[m] for m in segment.moves]
-        joined = words[0] + "".join(" while " + w.removeprefix("the camera ") for w in words[1:])
-        parts.append(joined)
-    return ", then ".join(
-        p if i == 0 else p.removeprefix("the camera ") for i, p in enumerate(parts)
-    )
+        first, *others = segment.moves
+        clause = _PLAIN_WORDS[first][0]
+        if others:
+            clause += " while " + " and ".join(_PLAIN_WORDS[m][1] for m in others)
+        clauses.append(clause)
+    return ("the camera " + ", then ".join(clauses)) if clauses else ""

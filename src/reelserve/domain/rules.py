@@ -17,6 +17,9 @@ MIN_SHORT_SIDE = 300  # "short side > 300 px" (so 300 itself is refused)
 MIN_ASPECT = 2 / 5
 MAX_ASPECT = 5 / 2
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
+# Decoders' other names for these formats: Pillow opens many camera and phone JPEGs as "MPO"
+# (a JPEG with a second, multi-picture image appended), and "JPG" is the common file-name spelling.
+_FORMAT_SYNONYMS = {"JPG": "JPEG", "MPO": "JPEG"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -159,7 +162,9 @@ def validate(request: GenerationRequest) -> list[Violation]:
     spec = catalog.lookup(request.model)
     if not found and spec is not None:
         found += _matrix_rules(request, spec, mode)
-    if request.duration is not None and request.duration <= 0:
+    # A known model's matrix already refuses a non-positive duration; say it once per field.
+    duration_reported = any(v.field == "duration" for v in found)
+    if request.duration is not None and request.duration <= 0 and not duration_reported:
         found.append(
             Violation(
                 field="duration",
@@ -194,7 +199,8 @@ def image_violations(
 ) -> list[Violation]:
     """The §2.1.1 image rules on facts read from the image's content (not from its label)."""
     found: list[Violation] = []
-    if fmt not in IMAGE_FORMATS:
+    name = (fmt or "").strip().upper()
+    if _FORMAT_SYNONYMS.get(name, name) not in IMAGE_FORMATS:
         found.append(
             Violation(
                 field=field,

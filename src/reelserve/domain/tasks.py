@@ -109,14 +109,20 @@ class Progress:
 
     @property
     def fraction(self) -> float:
-        """0.0–1.0 across the whole run; rendering dominates, storing finishes it."""
+        """0.0–1.0 across the whole run, never going back from one phase to the next.
+
+        Rendering dominates (0.02–0.97), encoding follows (0.97–0.98), storing finishes it.
+        """
         if self.phase in (Phase.QUEUED, Phase.PREPARING):
             return 0.0
         if self.phase is Phase.DONE:
             return 1.0
-        within = self.step / self.total if self.total else 0.0
         if self.phase is Phase.STORING:
             return 0.98
+        # An engine may overshoot or report no total; the bar must stay inside its phase.
+        within = min(1.0, max(0.0, self.step / self.total)) if self.total > 0 else 0.0
+        if self.phase is Phase.ENCODING:
+            return 0.97 + 0.01 * within
         return min(0.97, 0.02 + 0.95 * within)
 
 

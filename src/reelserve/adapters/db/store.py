@@ -1,0 +1,340 @@
+"""SqlTaskStore and SqlKeyStore: SQLite (WAL) or PostgreSQL through SQLAlchemy Core.
+
+Claims are one atomic ``UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED])
+RETURNING``; every write after a claim is a compare-and-set on the lease token, so a worker that
+lost its lease can never overwrite a result.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine, and_, func, insert, select, update
+
+from reelserve.adapters.db.engine import reading, writing
+from reelserve.adapters.db.rows import (
+    file_to_row,
+    key_to_row,
+    row_to_file,
+    row_to_key,
+    row_to_task,
+    task_to_row,
+)
+from reelserve.adapters.db.tables import api_keys, files, tasks
+from reelserve.domain.files import FileRecord
+from reelserve.domain.keys import ApiKey
+from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
+from reelserve.ports import Heartbeat, ReapResult, RenderedVideo, TaskPage
+
+_ACTIVE = (TaskStatus.PREPARING.value, TaskStatus.PROCESSING.value)
+_QUEUED = TaskStatus.QUEUED.value
+
+
+class SqlTaskStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, task: Task) -> None:
+        with writing(self._engine) as conn:
+            conn.execute(insert(tasks).values(task_to_row(task)))
+
+    def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None:
+        query = select(tasks).where(tasks.c.id == task_id)
+        if owner_key_id is not None:
+            query = query.where(tasks.c.owner_key_id == owner_key_id)
+        with reading(self._engine) as conn:
+            row = conn.execute(query).mappings().first()
+        return row_to_task(row) if row else None
+
+    def list(
+        self, owner_key_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
+    ) -> TaskPage:
+        """Newest first; the cursor is the id of the last task of the previous page."""
+        query = select(tasks).where(tasks.c.owner_key_id == owner_key_id)
+        if status is not None:
+            query = query.where(tasks.c.status == status.value)
+        if cursor:
+            query = query.where(tasks.c.id < cursor)
+        query = query.order_by(tasks.c.id.desc()).limit(limit + 1)
+        with reading(self._engine) as conn:
+            rows = conn.execute(query).mappings().all()
+        page = tuple(row_to_task(r) for r in rows[:limit])
+        return TaskPage(tasks=page, next_cursor=page[-1].id if len(rows) > limit else None)
+
+    def queue_position(self, task_id: str) -> int | None:
+        with reading(self._engine) as conn:
+            row = conn.execute(
+                select(tasks.c.status, tasks.c.created_at, tasks.c.id).where(tasks.c.id == task_id)
+            ).first()
+            if row is None or row.status != _QUEUED:
+                return None
+            ahead = conn.execute(
+                select(func.count()).where(
+                    tasks.c.status == _QUEUED,
+                    (tasks.c.created_at < row.created_at)
+                    | and_(tasks.c.created_at == row.created_at, tasks.c.id < row.id),
+                )
+            ).scalar_one()
+        return int(ahead)
+
+    def claim(self, worker_id: str, now: datetime, lease_for: timedelta) -> Task | None:
+        oldest = (
+            select(tasks.c.id)
+            .where(tasks.c.status == _QUEUED)
+            .order_by(tasks.c.created_at, tasks.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        claim = (
+            update(tasks)
+            .where(tasks.c.id == oldest, tasks.c.status == _QUEUED)
+            .values(
+                status=TaskStatus.PREPARING.value,
+                phase=Phase.PREPARING.value,
+                attempts=tasks.c.attempts + 1,
+                lease_owner=worker_id,
+                lease_token=secrets.token_hex(16),
+                lease_expires_at=now + lease_for,
+                started_at=func.coalesce(tasks.c.started_at, now),
+                updated_at=now,
+            )
+            .returning(*tasks.c)
+        )
+        with writing(self._engine) as conn:
+            row = conn.execute(claim).mappings().first()
+        return row_to_task(row) if row else None
+
+    def _fenced(self, task_id: str, token: str) -> list[object]:
+        return [tasks.c.id == task_id, tasks.c.lease_token == token, tasks.c.status.in_(_ACTIVE)]
+
+    def heartbeat(
+        self,
+        task_id: str,
+        token: str,
+        now: datetime,
+        lease_for: timedelta,
+        progress: Progress | None = None,
+    ) -> Heartbeat:
+        values: dict[str, object] = {"lease_expires_at": now + lease_for, "updated_at": now}
+        if progress is not None:
+            values.update(
+                phase=progress.phase.value,
+                progress_step=progress.step,
+                progress_total=progress.total,
+            )
+        stmt = (
+            update(tasks)
+            .where(*self._fenced(task_id, token))
+            .values(values)
+            .returning(tasks.c.cancel_requested)
+        )
+        with writing(self._engine) as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return Heartbeat(alive=False, cancel_requested=False)
+        return Heartbeat(alive=True, cancel_requested=bool(row.cancel_requested))
+
+    def start_processing(self, task_id: str, token: str, now: datetime) -> bool:
+        stmt = (
+            update(tasks)
+            .where(*self._fenced(task_id, token), tasks.c.status == TaskStatus.PREPARING.value)
+            .values(status=TaskStatus.PROCESSING.value, phase=Phase.RENDERING.value, updated_at=now)
+        )
+        with writing(self._engine) as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def complete(
+        self,
+        task_id: str,
+        token: str,
+        now: datetime,
+        *,
+        file: FileRecord,
+        cost: Decimal,
+        video: RenderedVideo,
+    ) -> bool:
+        stmt = (
+            update(tasks)
+            .where(*self._fenced(task_id, token), tasks.c.status == TaskStatus.PROCESSING.value)
+            .values(
+                status=TaskStatus.SUCCEEDED.value,
+                phase=Phase.DONE.value,
+                progress_step=video.frame_count,
+                progress_total=video.frame_count,
+                file_id=file.id,
+                cost_usd=str(cost),
+                width=video.width,
+                height=video.height,
+                fps=video.fps,
+                frame_count=video.frame_count,
+                lease_token=None,
+                lease_owner=None,
+                lease_expires_at=None,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
+        with writing(self._engine) as conn:
+            if conn.execute(stmt).rowcount != 1:
+                return False
+            conn.execute(insert(files).values(file_to_row(file)))
+        return True
+
+    def fail(
+        self,
+        task_id: str,
+        token: str,
+        now: datetime,
+        *,
+        code: int,
+        message: str,
+        kind: FailureKind,
+        cancelled: bool = False,
+    ) -> bool:
+        status = TaskStatus.CANCELLED if cancelled else TaskStatus.FAILED
+        stmt = (
+            update(tasks)
+            .where(*self._fenced(task_id, token))
+            .values(
+                status=status.value,
+                phase=Phase.DONE.value,
+                error_code=code,
+                error_message=message,
+                failure_kind=kind.value,
+                lease_token=None,
+                lease_owner=None,
+                lease_expires_at=None,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
+        with writing(self._engine) as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def request_cancel(self, task_id: str, owner_key_id: str, now: datetime) -> Task | None:
+        mine = [tasks.c.id == task_id, tasks.c.owner_key_id == owner_key_id]
+        with writing(self._engine) as conn:
+            conn.execute(
+                update(tasks)
+                .where(*mine, tasks.c.status == _QUEUED)
+                .values(
+                    status=TaskStatus.CANCELLED.value,
+                    phase=Phase.DONE.value,
+                    error_code=1000,
+                    error_message=CANCELLED_MESSAGE,
+                    failure_kind=FailureKind.CANCELLED.value,
+                    finished_at=now,
+                    updated_at=now,
+                )
+            )
+            conn.execute(
+                update(tasks)
+                .where(*mine, tasks.c.status.in_(_ACTIVE))
+                .values(cancel_requested=True, updated_at=now)
+            )
+            row = conn.execute(select(tasks).where(*mine)).mappings().first()
+        return row_to_task(row) if row else None
+
+    def reap(self, now: datetime) -> ReapResult:
+        expired = [tasks.c.status.in_(_ACTIVE), tasks.c.lease_expires_at < now]
+        cleared = {"lease_token": None, "lease_owner": None, "lease_expires_at": None}
+        with writing(self._engine) as conn:
+            failed = (
+                conn.execute(
+                    update(tasks)
+                    .where(*expired, tasks.c.attempts >= tasks.c.max_attempts)
+                    .values(
+                        status=TaskStatus.FAILED.value,
+                        phase=Phase.DONE.value,
+                        error_code=1000,
+                        error_message=LOST_MESSAGE,
+                        failure_kind=FailureKind.LEASE.value,
+                        finished_at=now,
+                        updated_at=now,
+                        **cleared,
+                    )
+                    .returning(tasks.c.id)
+                )
+                .scalars()
+                .all()
+            )
+            requeued = (
+                conn.execute(
+                    update(tasks)
+                    .where(*expired)
+                    .values(
+                        status=_QUEUED,
+                        phase=Phase.QUEUED.value,
+                        progress_step=0,
+                        progress_total=0,
+                        updated_at=now,
+                        **cleared,
+                    )
+                    .returning(tasks.c.id)
+                )
+                .scalars()
+                .all()
+            )
+        return ReapResult(requeued=tuple(requeued), failed=tuple(failed))
+
+    def get_file(self, file_id: str, owner_key_id: str | None = None) -> FileRecord | None:
+        query = select(files).where(files.c.id == file_id)
+        if owner_key_id is not None:
+            query = query.where(files.c.owner_key_id == owner_key_id)
+        with reading(self._engine) as conn:
+            row = conn.execute(query).mappings().first()
+        return row_to_file(row) if row else None
+
+    def recent_durations(self, model: str, limit: int) -> Sequence[float]:
+        query = (
+            select(tasks.c.started_at, tasks.c.finished_at)
+            .where(tasks.c.model == model, tasks.c.status == TaskStatus.SUCCEEDED.value)
+            .order_by(tasks.c.finished_at.desc())
+            .limit(limit)
+        )
+        with reading(self._engine) as conn:
+            rows = conn.execute(query).all()
+        return [
+            (r.finished_at - r.started_at).total_seconds()
+            for r in rows
+            if r.started_at and r.finished_at
+        ]
+
+
+CANCELLED_MESSAGE = "task cancelled by its owner"
+LOST_MESSAGE = "task failed: its worker stopped responding on every attempt"
+
+
+class SqlKeyStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, key: ApiKey) -> None:
+        with writing(self._engine) as conn:
+            conn.execute(insert(api_keys).values(key_to_row(key)))
+
+    def by_hash(self, key_hash: str) -> ApiKey | None:
+        with reading(self._engine) as conn:
+            row = conn.execute(select(api_keys).where(api_keys.c.key_hash == key_hash)).mappings()
+            found = row.first()
+        return row_to_key(found) if found else None
+
+    def all(self) -> Sequence[ApiKey]:
+        with reading(self._engine) as conn:
+            rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at)).mappings().all()
+        return [row_to_key(r) for r in rows]
+
+    def revoke(self, id_or_name: str, now: datetime) -> ApiKey | None:
+        match = (api_keys.c.id == id_or_name) | (api_keys.c.name == id_or_name)
+        with writing(self._engine) as conn:
+            conn.execute(
+                update(api_keys)
+                .where(match, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+            row = conn.execute(select(api_keys).where(match)).mappings().first()
+        return row_to_key(row) if row else None

@@ -1,0 +1,127 @@
+"""PreviewEngine: the CPU renderer behind every model name by default.
+
+It synthesises no content from text. Text-only requests get a storyboard card (a stand-in scene
+plus the prompt as a caption); image requests animate the given first frame along the camera
+plan; first+last requests morph from one frame to the other. Frames are rendered in the
+encoder's pixel format and streamed to an H.264 encoder that runs on its own thread, so memory
+does not grow with the clip's duration and rendering overlaps encoding.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import av
+import cv2
+
+from reelserve.adapters.engines.preview.frames import new_frame
+from reelserve.adapters.engines.preview.overlay import Overlay, watermark
+from reelserve.adapters.engines.preview.scenes import Renderer, build_renderer
+from reelserve.adapters.media.video import DEFAULT_CRF, DEFAULT_PRESET, EncoderSettings, Mp4Writer
+from reelserve.domain.errors import GenerationFailed, TaskCancelled
+from reelserve.domain.requests import Mode
+from reelserve.domain.tasks import Phase
+from reelserve.ports import CancelCheck, GenerationJob, ProgressCallback, RenderedVideo
+
+AIGC_METADATA: Mapping[str, str] = {
+    "comment": "AI generated: made by reelserve's preview engine (AIGC)",
+    "aigc": "1",
+}
+PROGRESS_REPORTS = 50  # about this many RENDERING reports per clip, the last frame always
+PROGRESS_SECONDS = 0.5  # and at least this often on slow clips
+
+
+def check_inputs(job: GenerationJob) -> None:
+    """Refuse jobs the renderer cannot honour, with messages that name the values."""
+    problems: list[str] = []
+    if job.width <= 0 or job.height <= 0 or job.width % 2 or job.height % 2:
+        problems.append(
+            f"width and height must be positive and even (yuv420p) but are {job.width} and "
+            f"{job.height}"
+        )
+    if job.fps <= 0:
+        problems.append(f"fps must be positive but is {job.fps}")
+    if job.frame_count <= 0:
+        problems.append(f"frame_count must be positive but is {job.frame_count}")
+    needs_first = job.mode in (Mode.I2V, Mode.FL2V, Mode.S2V)
+    if needs_first and (job.first_frame is None or not job.first_frame.is_file()):
+        problems.append(f"mode {job.mode} needs first_frame but it is {job.first_frame}")
+    if job.mode is Mode.FL2V and (job.last_frame is None or not job.last_frame.is_file()):
+        problems.append(f"mode fl2v needs last_frame but it is {job.last_frame}")
+    if problems:
+        raise GenerationFailed("preview engine: " + "; ".join(problems))
+
+
+class PreviewEngine:
+    """Implements the ``Engine`` port on the CPU with numpy, OpenCV and PyAV."""
+
+    name = "preview"
+
+    def __init__(
+        self, *, preset: str = DEFAULT_PRESET, crf: int = DEFAULT_CRF, threads: int = 0
+    ) -> None:
+        self.settings = EncoderSettings(preset=preset, crf=crf, threads=threads)
+
+    def supports(self, mode: Mode) -> bool:
+        return mode in (Mode.T2V, Mode.I2V, Mode.FL2V, Mode.S2V)
+
+    def generate(
+        self, job: GenerationJob, *, on_progress: ProgressCallback, should_cancel: CancelCheck
+    ) -> RenderedVideo:
+        check_inputs(job)
+        try:
+            renderer = build_renderer(job)
+            overlays = [watermark(job.width, job.height)] if job.watermark else []
+            job.output_path.parent.mkdir(parents=True, exist_ok=True)
+            self._render(job, renderer, overlays, on_progress, should_cancel)
+        except (TaskCancelled, GenerationFailed):
+            raise
+        except (OSError, ValueError, RuntimeError, cv2.error, av.FFmpegError) as error:
+            raise GenerationFailed(
+                f"preview engine could not render task {job.task_id} ({job.mode}, "
+                f"{job.width}x{job.height}, {job.frame_count} frames): {error}"
+            ) from error
+        return RenderedVideo(
+            path=job.output_path,
+            width=job.width,
+            height=job.height,
+            fps=job.fps,
+            frame_count=job.frame_count,
+        )
+
+    def _render(
+        self,
+        job: GenerationJob,
+        renderer: Renderer,
+        overlays: list[Overlay],
+        on_progress: ProgressCallback,
+        should_cancel: CancelCheck,
+    ) -> None:
+        total = job.frame_count
+        every = max(1, total // PROGRESS_REPORTS)
+        buffer, planes = new_frame(job.width, job.height)
+        metadata = AIGC_METADATA if job.watermark else None
+        last_report = time.monotonic()
+        with Mp4Writer(
+            Path(job.output_path),
+            width=job.width,
+            height=job.height,
+            fps=job.fps,
+            settings=self.settings,
+            metadata=metadata,
+        ) as writer:
+            for index in range(total):
+                if should_cancel():
+                    raise TaskCancelled(f"task {job.task_id} cancelled at frame {index}/{total}")
+                renderer.render(index, planes)
+                for overlay in overlays:
+                    overlay.blend_into(planes)
+                writer.write(buffer)
+                now = time.monotonic()
+                done = index + 1
+                if done == total or done % every == 0 or now - last_report >= PROGRESS_SECONDS:
+                    on_progress(Phase.RENDERING, done, total)
+                    last_report = now
+            on_progress(Phase.ENCODING, total, total)

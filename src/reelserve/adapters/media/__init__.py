@@ -1,0 +1,1 @@
+"""Media adapters: input image intake (Pillow) and, beside it, video encoding."""

@@ -1,0 +1,67 @@
+"""The FastAPI application: routers per dialect and the one error table."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from reelserve import __version__
+from reelserve.api import downloads, minimax, vtrix
+from reelserve.api.errors import minimax_error, vtrix_error
+from reelserve.bootstrap import Container
+from reelserve.domain.errors import InternalError, InvalidParams, ReelserveError, Violation
+
+log = logging.getLogger("reelserve.api")
+
+MINIMAX_PREFIXES = ("", "/minimax", "/task/minimax", "/minimaxi")
+
+
+def _is_vtrix(request: Request) -> bool:
+    return request.url.path.startswith("/model/")
+
+
+async def _on_error(request: Request, error: Exception) -> Response:
+    if not isinstance(error, ReelserveError):
+        log.exception("unexpected error on %s", request.url.path, exc_info=error)
+        error = InternalError("unexpected server error")
+    return vtrix_error(error) if _is_vtrix(request) else minimax_error(error)
+
+
+async def _on_validation(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    return await _on_error(request, InvalidParams(violations_from_request(error)))
+
+
+def violations_from_request(error: RequestValidationError) -> list[Violation]:
+    found = []
+    for item in error.errors():
+        loc = [str(p) for p in item.get("loc", ()) if p not in ("query", "path", "header", "body")]
+        field = ".".join(loc) or "request"
+        found.append(Violation(field=field, message=f"{field}: {item.get('msg', 'invalid')}"))
+    return found
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="reelserve",
+        version=__version__,
+        description="A self-hosted video-generation server that speaks the MiniMax (Hailuo) "
+        "video API. Authenticate with `Authorization: Bearer <API key>`.",
+    )
+    app.state.container = container
+    for prefix in MINIMAX_PREFIXES:
+        app.include_router(minimax.router, prefix=prefix, include_in_schema=prefix == "")
+    app.include_router(downloads.router)
+    app.include_router(vtrix.router)
+    app.add_exception_handler(ReelserveError, _on_error)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(Exception, _on_error)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    return app

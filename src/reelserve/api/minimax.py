@@ -1,0 +1,153 @@
+"""The MiniMax v1 dialect: create, query, retrieve, retrieve_content (MINIMAX_API.md §2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+
+from reelserve.api.deps import ContainerDep, OwnerDep, public_base, read_body
+from reelserve.api.errors import base_resp
+from reelserve.api.schemas import VideoGenerationIn, parse_create
+from reelserve.bootstrap import Container
+from reelserve.domain.errors import InvalidParams
+from reelserve.domain.files import FileRecord
+from reelserve.domain.tasks import Task, TaskStatus
+
+router = APIRouter(tags=["MiniMax v1"])
+
+QUERY_STATUS = {
+    TaskStatus.QUEUED: "Queueing",
+    TaskStatus.PREPARING: "Preparing",
+    TaskStatus.PROCESSING: "Processing",
+    TaskStatus.SUCCEEDED: "Success",
+    TaskStatus.FAILED: "Fail",
+    TaskStatus.CANCELLED: "Fail",
+}
+
+_CREATE_EXAMPLE = {
+    "task_id": "106916112212032",
+    "base_resp": {"status_code": 0, "status_msg": "success"},
+}
+
+
+@router.post(
+    "/v1/video_generation",
+    summary="Create a video generation task (text, first frame, first+last frame, subject)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": VideoGenerationIn.model_json_schema()}},
+        }
+    },
+    responses={200: {"content": {"application/json": {"example": _CREATE_EXAMPLE}}}},
+)
+async def create_video(request: Request, container: ContainerDep, owner: OwnerDep) -> JSONResponse:
+    raw = await read_body(request, container.settings.max_body_bytes)
+    wire = parse_create(raw)
+    task = await run_in_threadpool(container.tasks.submit, owner, wire.to_domain(), wire.seed)
+    body: dict[str, Any] = {"task_id": task.id, "base_resp": base_resp()}
+    if task.warnings:
+        body["warnings"] = list(task.warnings)  # extension: unknown [camera] text, kept as text
+    return JSONResponse(body)
+
+
+def query_body(task: Task) -> dict[str, Any]:
+    succeeded = task.status is TaskStatus.SUCCEEDED
+    body: dict[str, Any] = {
+        "task_id": task.id,
+        "status": QUERY_STATUS[task.status],
+        "file_id": task.file_id if succeeded and task.file_id else "",
+        "video_width": task.width if succeeded else 0,
+        "video_height": task.height if succeeded else 0,
+        "base_resp": base_resp(),
+    }
+    if task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
+        body["base_resp"] = {
+            "status_code": task.error_code or 1000,
+            "status_msg": task.error_message or "unknown error",
+        }
+    return body
+
+
+@router.get(
+    "/v1/query/video_generation",
+    summary="Query a task's status",
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "task_id": "176843862716480",
+                        "status": "Success",
+                        "file_id": "176844028768320",
+                        "video_width": 1366,
+                        "video_height": 768,
+                        "base_resp": {"status_code": 0, "status_msg": "success"},
+                    }
+                }
+            }
+        }
+    },
+)
+def query_video(
+    container: ContainerDep, owner: OwnerDep, task_id: str | None = None
+) -> JSONResponse:
+    if not task_id:
+        raise InvalidParams("task_id: is required")
+    return JSONResponse(query_body(container.tasks.get(owner, task_id.strip())))
+
+
+def _file_id(value: str | None) -> str:
+    if value is None or not value.strip():
+        raise InvalidParams("file_id: is required")
+    if not value.strip().isdigit():
+        raise InvalidParams(f"file_id: {value!r} is not a valid file id (digits expected)")
+    return str(int(value.strip()))
+
+
+def retrieve_body(container: Container, record: FileRecord, base: str) -> dict[str, Any]:
+    expires, signature = container.signer.sign(record.id, container.clock.now())
+    query = f"expires={expires}&signature={signature}"
+    url = f"{base}/v1/files/download/{record.id}/{record.filename}?{query}"
+    return {
+        "file": {
+            "file_id": int(record.id),
+            "bytes": record.bytes,
+            "created_at": int(record.created_at.timestamp()),
+            "filename": record.filename,
+            "purpose": record.purpose,
+            "download_url": url,
+        },
+        "base_resp": base_resp(),
+    }
+
+
+@router.get(
+    "/v1/files/retrieve",
+    summary="File metadata and a signed download URL",
+)
+def retrieve_file(
+    request: Request, container: ContainerDep, owner: OwnerDep, file_id: str | None = None
+) -> JSONResponse:
+    record = container.tasks.get_file(owner, _file_id(file_id))
+    return JSONResponse(retrieve_body(container, record, public_base(container, request)))
+
+
+def file_response(container: Container, record: FileRecord) -> Response:
+    path = container.files.local_path(record.storage_key)
+    if path is not None:
+        return FileResponse(path, media_type=record.content_type, filename=record.filename)
+    stream = container.files.open(record.storage_key)
+    return StreamingResponse(
+        iter(lambda: stream.read(1 << 16), b""), media_type=record.content_type
+    )
+
+
+@router.get("/v1/files/retrieve_content", summary="The file's bytes (HTTP Range supported)")
+def retrieve_content(
+    container: ContainerDep, owner: OwnerDep, file_id: str | None = None
+) -> Response:
+    return file_response(container, container.tasks.get_file(owner, _file_id(file_id)))

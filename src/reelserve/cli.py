@@ -1,0 +1,192 @@
+"""The ``reelserve`` command: serve, worker, keys, models, migrate."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from reelserve.domain import catalog
+from reelserve.settings import Settings
+
+app = typer.Typer(
+    help="reelserve: a self-hosted MiniMax-compatible video generation server.",
+    no_args_is_help=True,
+)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+console = Console()
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Data folder (database, files, secret). Env: REELSERVE_DATA_DIR."
+    ),
+]
+
+
+def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        values["data_dir"] = data_dir
+    return Settings(**values)
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format='{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    data_dir: DataDir = None,
+    workers: Annotated[int | None, typer.Option(help="In-process worker threads.")] = None,
+) -> None:
+    """Start the API server with in-process workers."""
+    import uvicorn
+
+    from reelserve.api.app import create_app
+    from reelserve.bootstrap import build
+    from reelserve.worker import WorkerPool
+
+    settings = _settings(data_dir, host=host, port=port, workers=workers)
+    _logging(settings.log_level)
+    container = build(settings)
+    if not container.keys.has_any():
+        created = container.keys.create("default")
+        console.print(
+            "[bold green]No API key existed, so one was created (shown once):[/]\n"
+            f"  export REELSERVE_API_KEY={created.secret}"
+        )
+    pool = WorkerPool(container, settings.workers)
+    pool.start()
+    console.print(
+        f"reelserve listening on http://{settings.host}:{settings.port} "
+        f"(data: {settings.data_dir}, workers: {settings.workers})"
+    )
+    try:
+        uvicorn.run(
+            create_app(container),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
+    finally:
+        pool.stop()
+        container.close()
+
+
+@app.command()
+def worker(
+    data_dir: DataDir = None,
+    count: Annotated[int, typer.Option(help="Worker threads in this process.")] = 1,
+) -> None:
+    """Run workers as a separate process on the same data (database and files)."""
+    from reelserve.bootstrap import build
+    from reelserve.worker import WorkerPool
+
+    settings = _settings(data_dir)
+    _logging(settings.log_level)
+    container = build(settings)
+    pool = WorkerPool(container, count)
+    pool.start()
+    console.print(f"reelserve worker running {count} thread(s) on {settings.data_dir}")
+    pool.join_forever()
+    container.close()
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Apply database migrations (serve and worker do this on start too)."""
+    from reelserve.bootstrap import build
+
+    build(_settings(data_dir)).close()
+    console.print("database is up to date")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option("--name", help="A name for the key.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Create a key; the key itself is printed once, as the last line."""
+    from reelserve.bootstrap import build
+    from reelserve.domain.errors import ReelserveError
+
+    container = build(_settings(data_dir))
+    try:
+        created = container.keys.create(name)
+    except ReelserveError as error:
+        console.print(f"[red]error:[/] {error.status_msg}")
+        raise typer.Exit(2) from None
+    finally:
+        container.close()
+    console.print(f"created key {created.key.name!r} (id {created.key.id}); it is shown only now:")
+    print(created.secret)
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDir = None) -> None:
+    """List keys (never the secrets)."""
+    from reelserve.bootstrap import build
+
+    container = build(_settings(data_dir))
+    table = Table("id", "name", "key", "created", "status")
+    for key in container.keys.all():
+        status = "active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d %H:%M}"
+        table.add_row(key.id, key.name, key.hint, f"{key.created_at:%Y-%m-%d %H:%M}", status)
+    container.close()
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="Id or name of the key.")], data_dir: DataDir = None
+) -> None:
+    """Revoke a key: requests with it get 1004 from now on."""
+    from reelserve.bootstrap import build
+    from reelserve.domain.errors import ReelserveError
+
+    container = build(_settings(data_dir))
+    try:
+        revoked = container.keys.revoke(key)
+    except ReelserveError as error:
+        console.print(f"[red]error:[/] {error.status_msg}")
+        raise typer.Exit(2) from None
+    finally:
+        container.close()
+    console.print(f"revoked key {revoked.name!r} ({revoked.id})")
+
+
+@app.command()
+def models() -> None:
+    """The model catalog: modes, resolutions × durations, prices."""
+    table = Table("model", "mode", "resolution: durations (s)", "default", "camera", "USD")
+    for spec in catalog.MODELS.values():
+        for mode, matrix in spec.modes.items():
+            allowed = ", ".join(f"{r}: {'/'.join(map(str, d))}" for r, d in matrix.items())
+            prices = ", ".join(f"{r} {d}s ${p}" for (r, d), p in spec.prices.items()) or "—"
+            table.add_row(
+                spec.name,
+                mode.value,
+                allowed,
+                catalog.default_resolution(spec, mode),
+                "yes" if spec.camera_directives else "no",
+                prices,
+            )
+    console.print(table)
+    aliases = ", ".join(f"{a} → {m}" for a, m in catalog.ALIASES.items())
+    console.print(f"aliases (seed 002 gateway ids): {aliases}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,201 @@
+"""Running claimed tasks: prepare inputs, call the engine, store the result under the lease.
+
+At-least-once execution, effectively-once visible result: the output is stored under an
+attempt-scoped key, and only the lease holder's compare-and-set makes it visible.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from reelserve.domain import camera, catalog
+from reelserve.domain.errors import ReelserveError, TaskCancelled
+from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
+from reelserve.domain.ids import new_id
+from reelserve.domain.tasks import FailureKind, Phase, Progress, Task
+from reelserve.ports import Clock, Engine, FileStore, GenerationJob, RenderedVideo, TaskStore
+
+log = logging.getLogger("reelserve.execution")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeaseTimes:
+    lease_for: timedelta = timedelta(seconds=30)
+    heartbeat_every: timedelta = timedelta(seconds=2)
+
+
+class _Watch:
+    """Heartbeats in the background; remembers the latest progress, cancel and lease loss."""
+
+    def __init__(
+        self, store: TaskStore, clock: Clock, task: Task, token: str, times: LeaseTimes
+    ) -> None:
+        self._store, self._clock, self._task, self._token = store, clock, task, token
+        self._times = times
+        self._progress: Progress | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.cancelled = False
+        self.lost = False
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{task.id}", daemon=True)
+
+    def __enter__(self) -> _Watch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self, phase: Phase, step: int, total: int) -> None:
+        with self._lock:
+            self._progress = Progress(phase=phase, step=step, total=total)
+
+    def should_stop(self) -> bool:
+        return self.cancelled or self.lost
+
+    def beat(self) -> None:
+        with self._lock:
+            progress, self._progress = self._progress, None
+        result = self._store.heartbeat(
+            self._task.id, self._token, self._clock.now(), self._times.lease_for, progress
+        )
+        self.lost = self.lost or not result.alive
+        self.cancelled = self.cancelled or result.cancel_requested
+
+    def _run(self) -> None:
+        interval = min(self._times.heartbeat_every.total_seconds(), 1.0)
+        while not self._stop.wait(interval):
+            try:
+                self.beat()
+            except Exception:  # a missed beat is retried; the lease has slack
+                log.exception("heartbeat failed for task %s", self._task.id)
+
+
+class Executor:
+    def __init__(
+        self,
+        *,
+        tasks: TaskStore,
+        files: FileStore,
+        engine_for: Callable[[str], Engine],
+        clock: Clock,
+        worker_id: str,
+        times: LeaseTimes = LeaseTimes(),
+    ) -> None:
+        self._tasks = tasks
+        self._files = files
+        self._engine_for = engine_for
+        self._clock = clock
+        self.worker_id = worker_id
+        self._times = times
+
+    def run_next(self) -> Task | None:
+        """Claim the oldest queued task and run it to the end; None when the queue was empty."""
+        task = self._tasks.claim(self.worker_id, self._clock.now(), self._times.lease_for)
+        if task is None:
+            return None
+        self.run(task)
+        return task
+
+    def reap(self) -> None:
+        result = self._tasks.reap(self._clock.now())
+        if result.requeued or result.failed:
+            log.warning("reaper: requeued %s, failed %s", result.requeued, result.failed)
+
+    def run(self, task: Task) -> None:
+        assert task.lease is not None
+        token = task.lease.token
+        workdir = self._files.scratch_dir()
+        try:
+            with _Watch(self._tasks, self._clock, task, token, self._times) as watch:
+                self._attempt(task, token, workdir, watch)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
+        try:
+            job = self._prepare(task, workdir)
+            if not self._tasks.start_processing(task.id, token, self._clock.now()):
+                return  # lease lost or cancelled while preparing
+            engine = self._engine_for(task.model)
+            video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
+        except TaskCancelled:
+            if not watch.lost:
+                self._fail(task, token, 1000, "task cancelled by its owner", FailureKind.CANCELLED)
+            return
+        except ReelserveError as error:
+            self._fail(task, token, error.code, error.status_msg, FailureKind.ENGINE)
+            return
+        except Exception as error:  # an engine bug must fail the task, never leave it stuck
+            log.exception("task %s failed", task.id)
+            message = f"unknown error, generation failed: {type(error).__name__}: {error}"
+            self._fail(task, token, 1000, message, FailureKind.ENGINE)
+            return
+        if watch.cancelled and not watch.lost:
+            self._fail(task, token, 1000, "task cancelled by its owner", FailureKind.CANCELLED)
+            return
+        watch.report(Phase.STORING, video.frame_count, video.frame_count)
+        self._store(task, token, video)
+
+    def _prepare(self, task: Task, workdir: Path) -> GenerationJob:
+        first = self._fetch_input(task.first_frame_key, workdir / "first.png")
+        last = self._fetch_input(task.last_frame_key, workdir / "last.png")
+        return GenerationJob(
+            task_id=task.id,
+            model=task.model,
+            mode=task.mode,
+            prompt=task.prompt,
+            raw_prompt=task.camera_prompt,
+            prompt_optimizer=task.prompt_optimizer,
+            plan=camera.parse(task.camera_prompt),
+            first_frame=first,
+            last_frame=last,
+            width=task.width,
+            height=task.height,
+            fps=task.fps,
+            frame_count=task.frame_count,
+            seed=task.seed,
+            watermark=task.aigc_watermark,
+            output_path=workdir / "output.mp4",
+        )
+
+    def _fetch_input(self, key: str | None, target: Path) -> Path | None:
+        if key is None:
+            return None
+        with self._files.open(key) as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
+        return target
+
+    def _store(self, task: Task, token: str, video: RenderedVideo) -> None:
+        now = self._clock.now()
+        key = f"outputs/{task.id}/attempt-{task.attempts}.mp4"
+        size = self._files.put_file(key, video.path)
+        record = FileRecord(
+            id=new_id(now),
+            owner_key_id=task.owner_key_id,
+            task_id=task.id,
+            storage_key=key,
+            filename=AIGC_VIDEO_FILENAME if task.aigc_watermark else VIDEO_FILENAME,
+            purpose=PURPOSE_VIDEO,
+            bytes=size,
+            created_at=now,
+        )
+        cost = catalog.MODELS[task.model].price(task.resolution, task.duration)
+        if not self._tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
+            self._files.delete(key)  # another attempt owns the task now: leave no orphan
+            log.warning("task %s: lease lost before the result was recorded", task.id)
+
+    def _fail(self, task: Task, token: str, code: int, message: str, kind: FailureKind) -> None:
+        cancelled = kind is FailureKind.CANCELLED
+        now = self._clock.now()
+        if not self._tasks.fail(
+            task.id, token, now, code=code, message=message, kind=kind, cancelled=cancelled
+        ):
+            log.warning("task %s: lease lost before the failure was recorded", task.id)

@@ -1,0 +1,70 @@
+"""API keys: create (shown once), authenticate by hash, list, revoke."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reelserve.domain.errors import InvalidParams, Unauthorized
+from reelserve.domain.ids import new_id
+from reelserve.domain.keys import ApiKey, hash_secret, hint_for, new_secret
+from reelserve.ports import Clock, KeyStore
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreatedKey:
+    key: ApiKey
+    secret: str  # shown once, never stored
+
+
+class KeyService:
+    def __init__(self, *, keys: KeyStore, clock: Clock) -> None:
+        self._keys = keys
+        self._clock = clock
+
+    def create(self, name: str) -> CreatedKey:
+        name = name.strip()
+        if not name:
+            raise InvalidParams("name: must not be empty")
+        if any(k.name == name for k in self._keys.all()):
+            raise InvalidParams(f"name: a key named {name!r} already exists")
+        secret = new_secret()
+        key = ApiKey(
+            id=new_id(self._clock.now()),
+            name=name,
+            hint=hint_for(secret),
+            key_hash=hash_secret(secret),
+            created_at=self._clock.now(),
+            webhook_secret="whsec_" + secrets.token_urlsafe(24),
+        )
+        self._keys.add(key)
+        return CreatedKey(key=key, secret=secret)
+
+    def authenticate(self, authorization: str | None) -> ApiKey:
+        """The active key named by an ``Authorization: Bearer <key>`` header value."""
+        if not authorization:
+            raise Unauthorized("missing Authorization header (expected 'Bearer <API key>')")
+        scheme, _, secret = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise Unauthorized("Authorization header must be 'Bearer <API key>'")
+        wanted = hash_secret(secret.strip())
+        key = self._keys.by_hash(wanted)
+        if key is None or not hmac.compare_digest(key.key_hash, wanted):
+            raise Unauthorized("invalid API key")
+        if not key.active:
+            raise Unauthorized("API key revoked")
+        return key
+
+    def all(self) -> Sequence[ApiKey]:
+        return self._keys.all()
+
+    def revoke(self, id_or_name: str) -> ApiKey:
+        key = self._keys.revoke(id_or_name, self._clock.now())
+        if key is None:
+            raise InvalidParams(f"key: no key with id or name {id_or_name!r}")
+        return key
+
+    def has_any(self) -> bool:
+        return bool(self._keys.all())

@@ -1,0 +1,177 @@
+"""Task use cases: submit, query, list, cancel, file lookup."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reelserve.domain import geometry, rules
+from reelserve.domain.errors import CallbackCheckFailed, InvalidParams, NotFound, Violation
+from reelserve.domain.files import FileRecord
+from reelserve.domain.ids import new_id
+from reelserve.domain.keys import ApiKey
+from reelserve.domain.requests import GenerationRequest, Mode
+from reelserve.domain.tasks import Task, TaskStatus
+from reelserve.ports import (
+    Clock,
+    FileStore,
+    ImageIntake,
+    LoadedImage,
+    TaskPage,
+    TaskStore,
+    WebhookSender,
+)
+
+MAX_SEED = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskLimits:
+    max_attempts: int = 3
+    callback_timeout_s: float = 3.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Frames:
+    first: LoadedImage | None
+    last: LoadedImage | None
+
+
+class TaskService:
+    def __init__(
+        self,
+        *,
+        tasks: TaskStore,
+        files: FileStore,
+        intake: ImageIntake,
+        clock: Clock,
+        webhooks: WebhookSender | None = None,
+        limits: TaskLimits = TaskLimits(),
+        on_submitted: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._tasks = tasks
+        self._files = files
+        self._intake = intake
+        self._clock = clock
+        self._webhooks = webhooks
+        self._limits = limits
+        self._on_submitted = on_submitted
+
+    # --- create ---------------------------------------------------------------------------
+
+    def submit(self, owner: ApiKey, request: GenerationRequest, seed: int | None = None) -> Task:
+        """Validate, take in the images, check the callback, then persist a queued task.
+
+        Nothing is written until every check passed, so a refused request leaves nothing behind.
+        """
+        resolved = rules.resolve(request)
+        frames = self._load_frames(request, resolved.mode)
+        if request.callback_url:
+            self._check_callback(request.callback_url)
+        first_size = (frames.first.width, frames.first.height) if frames.first else None
+        width, height = geometry.output_size(resolved.mode, resolved.resolution, first_size)
+        now = self._clock.now()
+        task_id = new_id(now)
+        first_key = self._store_frame(task_id, "first", frames.first)
+        last_key = self._store_frame(task_id, "last", frames.last)
+        task = Task(
+            id=task_id,
+            owner_key_id=owner.id,
+            model=resolved.spec.name,
+            requested_model=request.model,
+            mode=resolved.mode,
+            prompt=resolved.plan.prompt,
+            camera_prompt=request.prompt or "",
+            prompt_optimizer=request.prompt_optimizer,
+            duration=resolved.duration,
+            resolution=resolved.resolution,
+            width=width,
+            height=height,
+            fps=rules.catalog.FPS,
+            frame_count=resolved.frame_count,
+            aigc_watermark=request.aigc_watermark,
+            seed=secrets.randbelow(MAX_SEED) if seed is None else seed,
+            created_at=now,
+            updated_at=now,
+            first_frame_key=first_key,
+            last_frame_key=last_key,
+            callback_url=request.callback_url,
+            warnings=resolved.warnings,
+            max_attempts=self._limits.max_attempts,
+        )
+        try:
+            self._tasks.add(task)
+        except Exception:
+            for key in (first_key, last_key):
+                if key:
+                    self._files.delete(key)
+            raise
+        self._on_submitted()
+        return task
+
+    def _load_frames(self, request: GenerationRequest, mode: Mode) -> _Frames:
+        """Load every image the mode needs, collecting all violations before raising."""
+        wanted: list[tuple[str, str]] = []
+        if mode in (Mode.I2V, Mode.FL2V) and request.first_frame_image:
+            wanted.append(("first_frame_image", request.first_frame_image))
+        if mode is Mode.FL2V and request.last_frame_image:
+            wanted.append(("last_frame_image", request.last_frame_image))
+        if mode is Mode.S2V and request.subject_reference:
+            wanted.append(("subject_reference[0].image[0]", request.subject_reference[0].images[0]))
+        loaded: dict[str, LoadedImage] = {}
+        violations: list[Violation] = []
+        for field, source in wanted:
+            try:
+                loaded[field] = self._intake.load(field, source)
+            except InvalidParams as error:
+                violations.extend(error.violations)
+        if violations:
+            raise InvalidParams(violations)
+        first = loaded.get("first_frame_image") or loaded.get("subject_reference[0].image[0]")
+        last = loaded.get("last_frame_image")
+        if first is not None and last is not None:
+            last = self._intake.crop_to_aspect(last, (first.width, first.height))
+        return _Frames(first=first, last=last)
+
+    def _store_frame(self, task_id: str, name: str, image: LoadedImage | None) -> str | None:
+        if image is None:
+            return None
+        key = f"inputs/{task_id}/{name}.png"
+        self._files.put_bytes(key, image.png)
+        return key
+
+    def _check_callback(self, url: str) -> None:
+        if self._webhooks is None:
+            return
+        challenge = secrets.token_urlsafe(18)
+        if not self._webhooks.challenge(url, challenge, self._limits.callback_timeout_s):
+            raise CallbackCheckFailed()
+
+    # --- read -----------------------------------------------------------------------------
+
+    def get(self, owner: ApiKey, task_id: str) -> Task:
+        task = self._tasks.get(task_id, owner.id) if task_id else None
+        if task is None:
+            raise NotFound("task", task_id)
+        return task
+
+    def list(
+        self, owner: ApiKey, *, status: TaskStatus | None, limit: int, cursor: str | None
+    ) -> TaskPage:
+        return self._tasks.list(owner.id, status=status, limit=limit, cursor=cursor)
+
+    def queue_position(self, task: Task) -> int | None:
+        return self._tasks.queue_position(task.id) if task.status is TaskStatus.QUEUED else None
+
+    def get_file(self, owner: ApiKey | None, file_id: str) -> FileRecord:
+        record = self._tasks.get_file(file_id, owner.id if owner else None) if file_id else None
+        if record is None:
+            raise NotFound("file", file_id)
+        return record
+
+    def cancel(self, owner: ApiKey, task_id: str) -> Task:
+        task = self._tasks.request_cancel(task_id, owner.id, self._clock.now())
+        if task is None:
+            raise NotFound("task", task_id)
+        return task

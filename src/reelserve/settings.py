@@ -1,0 +1,84 @@
+"""Settings from ``REELSERVE_*`` environment variables (and CLI flags); every field described.
+
+Only the edges (CLI, bootstrap) read this; nothing below them reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REELSERVE_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("data"), description="Folder for the SQLite database, stored files and the secret."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the task database; default: SQLite (WAL) in the data dir. "
+        "postgresql+psycopg://… for PostgreSQL (extra 'postgres').",
+    )
+    host: str = Field("127.0.0.1", description="Address `reelserve serve` listens on.")
+    port: int = Field(8000, description="Port `reelserve serve` listens on.")
+    public_url: str | None = Field(
+        None,
+        description="Base URL clients reach the server at, for download URLs; default: the URL "
+        "of the incoming request.",
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Secret for signing download URLs; default: a random key kept in "
+        "<data_dir>/secret.key.",
+    )
+    download_url_ttl_s: int = Field(
+        32400,
+        ge=3600,
+        description="Lifetime of signed download URLs in seconds (at least 1 h; MiniMax's "
+        "observed 9 h by default).",
+    )
+    workers: int = Field(
+        1, ge=0, description="In-process worker threads started by `reelserve serve` (0: none)."
+    )
+    lease_s: float = Field(30.0, gt=0, description="Worker lease length in seconds.")
+    heartbeat_s: float = Field(
+        2.0, gt=0, description="Seconds between a worker's heartbeats (renews the lease)."
+    )
+    max_attempts: int = Field(
+        3, ge=1, description="Attempts before a task whose worker keeps vanishing fails (1000)."
+    )
+    poll_interval_s: float = Field(
+        0.5, gt=0, description="Seconds an idle worker waits before looking for work again."
+    )
+    reap_interval_s: float = Field(
+        5.0, gt=0, description="Seconds between sweeps that requeue tasks with expired leases."
+    )
+    engine_registry: Path | None = Field(
+        None,
+        description="TOML file mapping model names to engines (see engines.example.toml); "
+        "default: every model on the preview engine.",
+    )
+    preview_preset: str = Field("veryfast", description="x264 preset of the preview engine.")
+    preview_crf: int = Field(23, ge=0, le=51, description="x264 CRF of the preview engine.")
+    fetch_timeout_s: float = Field(
+        10.0, gt=0, description="Timeout for fetching image URLs, in seconds."
+    )
+    allow_networks: str = Field(
+        "",
+        description="Comma-separated CIDRs that image and callback URLs may reach although "
+        "private (empty: only public addresses).",
+    )
+    callback_timeout_s: float = Field(
+        3.0, gt=0, description="Time a callback URL has to answer the challenge, in seconds."
+    )
+    max_body_bytes: int = Field(
+        64 * 1024 * 1024, description="Largest request body accepted, in bytes."
+    )
+    log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'reelserve.db').resolve()}"
