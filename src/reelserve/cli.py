@@ -190,3 +190,7 @@ def models() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

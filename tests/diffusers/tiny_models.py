@@ -82,14 +82,16 @@ def _wan_vae() -> AutoencoderKLWan:
     )
 
 
-def _wan_transformer(in_channels: int, **extra: Any) -> WanTransformer3DModel:
+def _wan_transformer(
+    in_channels: int, out_channels: int = 16, **extra: Any
+) -> WanTransformer3DModel:
     torch.manual_seed(0)
     return WanTransformer3DModel(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
         attention_head_dim=12,
         in_channels=in_channels,
-        out_channels=16,
+        out_channels=out_channels,
         text_dim=TEXT_DIM,
         freq_dim=256,
         ffn_dim=32,
@@ -124,7 +126,6 @@ def wan_i2v(*, flf2v: bool) -> WanImageToVideoPipeline:
     image_encoder = CLIPVisionModel(
         CLIPVisionConfig(
             hidden_size=4,
-            projection_dim=4,
             num_hidden_layers=2,
             num_attention_heads=2,
             image_size=size,
@@ -140,6 +141,36 @@ def wan_i2v(*, flf2v: bool) -> WanImageToVideoPipeline:
         tokenizer=tokenizer(),
         image_encoder=image_encoder,
         image_processor=CLIPImageProcessor(crop_size=size, size=size),
+    )
+
+
+def wan22_ti2v_5b() -> WanPipeline:
+    """Wan2.2-TI2V-5B layout: 48-channel VAE with patchified 16x spatial compression and
+    ``expand_timesteps`` (the frame-0 latent is replaced, so ``last_image`` has no effect)."""
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(
+        base_dim=3,
+        z_dim=48,
+        in_channels=12,
+        out_channels=12,
+        is_residual=True,
+        patch_size=2,
+        latents_mean=[0.0] * 48,
+        latents_std=[1.0] * 48,
+        dim_mult=[1, 1, 1, 1],
+        num_res_blocks=1,
+        scale_factor_spatial=16,
+        scale_factor_temporal=4,
+        temperal_downsample=[False, True, True],
+    )
+    transformer = _wan_transformer(48, 48)
+    return WanPipeline(
+        transformer=transformer,
+        vae=vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+        text_encoder=text_encoder(),
+        tokenizer=tokenizer(),
+        expand_timesteps=True,
     )
 
 
@@ -187,6 +218,16 @@ def ltx() -> LTXConditionPipeline:
     )
 
 
-def save(pipe: Any, directory: Path) -> Path:
-    pipe.save_pretrained(directory)
+BUILDERS = {
+    "wan-t2v": wan_t2v,
+    "wan-i2v": lambda: wan_i2v(flf2v=False),
+    "wan-flf2v": lambda: wan_i2v(flf2v=True),
+    "wan-5b": wan22_ti2v_5b,
+    "ltx": ltx,
+}
+
+
+def save(name: str, directory: Path) -> Path:
+    """Build the named tiny pipeline and ``save_pretrained`` it: a real diffusers directory."""
+    BUILDERS[name]().save_pretrained(directory)
     return directory

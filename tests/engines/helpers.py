@@ -103,3 +103,21 @@ def decode_gray(path: Path, indices: set[int] | None = None) -> dict[int, U8]:
             if indices is None or index in indices:
                 frames[index] = frame.to_ndarray(format="gray")
     return frames
+
+
+def ssim(a: U8, b: U8) -> float:
+    """Mean structural similarity of two grey images (Wang et al. 2004, 11x11 Gaussian window)."""
+    x, y = a.astype(np.float64), b.astype(np.float64)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def blur(image: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.asarray(cv2.GaussianBlur(image, (11, 11), 1.5), dtype=np.float64)
+
+    mx, my = blur(x), blur(y)
+    vx, vy, cov = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
+    index = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx * mx + my * my + c1) * (vx + vy + c2))
+    return float(index.mean())
+
+
+def gray(rgb: U8) -> U8:
+    return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)

@@ -86,7 +86,7 @@ EXPECTED_ALIASES = {
 
 def request_for(model: str, mode: Mode, **fields: object) -> GenerationRequest:
     """A request of ``mode`` that breaks no rule except, perhaps, those of ``fields``."""
-    images: dict[str, object] = {
+    by_mode: dict[Mode, dict[str, object]] = {
         T2V: {},
         I2V: {"first_frame_image": "https://example.com/first.png"},
         FL2V: {
@@ -98,7 +98,8 @@ def request_for(model: str, mode: Mode, **fields: object) -> GenerationRequest:
                 SubjectReference(type="character", images=("https://example.com/face.png",)),
             )
         },
-    }[mode]
+    }
+    images = by_mode[mode]
     return GenerationRequest(model=model, prompt="a red fox in the snow", **images, **fields)  # type: ignore[arg-type]
 
 

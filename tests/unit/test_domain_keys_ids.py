@@ -53,9 +53,7 @@ def test_api_key_is_active_until_revoked() -> None:
         None,
         "",
     )
-    revoked = keys.ApiKey(
-        id="k1", name="ci", hint="h", key_hash="00", created_at=T0, revoked_at=T0
-    )
+    revoked = keys.ApiKey(id="k1", name="ci", hint="h", key_hash="00", created_at=T0, revoked_at=T0)
     assert not revoked.active
 
 
@@ -72,7 +70,9 @@ def test_an_id_is_a_digit_string_that_fits_int64() -> None:
     assert len(late) == 17 and int(late) <= INT64_MAX
 
 
-@pytest.mark.parametrize("step", [timedelta(milliseconds=1), timedelta(seconds=1), timedelta(days=400)])
+@pytest.mark.parametrize(
+    "step", [timedelta(milliseconds=1), timedelta(seconds=1), timedelta(days=400)]
+)
 def test_ids_are_time_ordered(step: timedelta) -> None:
     times = [T0 + i * step for i in range(50)]
     made = [ids.new_id(t) for t in times]

@@ -10,7 +10,7 @@ from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.requests import GenerationRequest, SubjectReference
 
 # No example database: the unit tests leave no files behind in the working tree.
-PROPERTY = settings(max_examples=300, database=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=200, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 names = st.sampled_from([*catalog.MODELS, *catalog.ALIASES, "T2V-01".lower(), "nope", ""])
 models = st.one_of(names, st.text(max_size=30))

@@ -13,6 +13,7 @@ clips, at a fraction of the time.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Mapping
@@ -120,10 +121,8 @@ class Mp4Writer:
                 break
         self._queue.put(_STOP)
         self._thread.join()
-        try:
+        with contextlib.suppress(av.error.FFmpegError, ValueError):  # the file is deleted anyway
             self._container.close()
-        except (av.error.FFmpegError, ValueError):  # nothing useful to do with a broken file
-            pass
         self.path.unlink(missing_ok=True)
 
     def __enter__(self) -> Mp4Writer:

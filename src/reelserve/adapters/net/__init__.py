@@ -7,8 +7,15 @@ capped in bytes and in time.
 
 from reelserve.adapters.net.addresses import IPNetwork, parse_networks, refusal
 from reelserve.adapters.net.backend import BlockedAddress, GuardedBackend, deadline
-from reelserve.adapters.net.client import FetchError, open_stream, read_capped, safe_client
+from reelserve.adapters.net.client import (
+    FetchError,
+    checked_url,
+    open_stream,
+    read_capped,
+    safe_client,
+)
 from reelserve.adapters.net.fetch import HttpImageFetcher
+from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 
 __all__ = [
     "BlockedAddress",
@@ -16,6 +23,8 @@ __all__ = [
     "GuardedBackend",
     "HttpImageFetcher",
     "IPNetwork",
+    "SafeHttpWebhookSender",
+    "checked_url",
     "deadline",
     "open_stream",
     "parse_networks",

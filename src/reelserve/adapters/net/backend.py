@@ -111,7 +111,8 @@ class GuardedBackend(httpcore.NetworkBackend):
         for address in answers:
             reason = refusal(address, self._allow)
             if reason is not None:
-                raise BlockedAddress(f"{host!r} resolves to {reason}")
+                literal = host.strip("[]") == str(address)
+                raise BlockedAddress(reason if literal else f"{reason}; {host!r} resolves to it")
         return list(dict.fromkeys(answers))  # keep the resolver's order, drop repeats
 
     def connect_tcp(

@@ -63,6 +63,19 @@ def safe_client(
     )
 
 
+def checked_url(url: str) -> httpx.URL:
+    """``url`` parsed, when it is http(s) with a host and no user name; raises FetchError."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise FetchError(f"invalid url ({exc})") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise FetchError("only http and https URLs with a host are accepted")
+    if parsed.userinfo:
+        raise FetchError("URLs with a user name or password are not accepted")
+    return parsed
+
+
 def open_stream(
     client: httpx.Client, request: httpx.Request, *, max_redirects: int = MAX_REDIRECTS
 ) -> httpx.Response:
@@ -84,8 +97,7 @@ def open_stream(
         hops += 1
         assert response.next_request is not None  # set by httpx for every redirect status
         request = response.next_request
-        if request.url.scheme not in ("http", "https"):
-            raise FetchError(f"redirect to a {request.url.scheme!r} URL")
+        checked_url(str(request.url))
 
 
 def describe(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ from reelserve.adapters.net.backend import Resolver, deadline, system_resolver
 from reelserve.adapters.net.client import (
     MAX_REDIRECTS,
     FetchError,
+    checked_url,
     open_stream,
     read_capped,
     safe_client,
@@ -66,13 +67,5 @@ class HttpImageFetcher:
         self._client.close()
 
     def _request(self, url: str) -> httpx.Request:
-        try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, ValueError) as exc:
-            raise FetchError(f"invalid url ({exc})") from exc
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise FetchError("only http and https URLs with a host are accepted")
-        if parsed.userinfo:
-            raise FetchError("URLs with a user name or password are not accepted")
         # Ask for the plain body; read_capped still bounds a server that compresses anyway.
-        return self._client.build_request("GET", parsed, headers=_HEADERS)
+        return self._client.build_request("GET", checked_url(url), headers=_HEADERS)

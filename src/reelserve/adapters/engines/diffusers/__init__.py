@@ -1,4 +1,4 @@
-"""The diffusers engine: Wan 2.1/2.2 and LTX-Video pipelines from local weights (extra ``diffusion``).
+"""The diffusers engine: Wan 2.1/2.2 and LTX-Video from local weights (extra ``diffusion``).
 
 Importing this package imports neither torch nor diffusers; they load with the first pipeline.
 """

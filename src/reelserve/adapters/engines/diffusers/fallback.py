@@ -1,4 +1,4 @@
-"""A model whose modes are split: the ones with a diffusers pipeline, the rest on the preview engine.
+"""A model whose modes are split: some on a diffusers pipeline, the rest on the preview engine.
 
 Used when the registry maps only some of a catalog model's modes (e.g. a Wan text-to-video
 checkpoint for ``MiniMax-Hailuo-02``, which also offers image modes) and ``fallback = "preview"``.

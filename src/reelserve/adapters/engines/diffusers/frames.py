@@ -41,8 +41,8 @@ def to_uint8(video: object) -> U8:
     if array.ndim != 4 or array.shape[-1] != 3:
         raise ValueError(f"expected (frames, height, width, 3) frames but got {array.shape}")
     if array.dtype == np.uint8:
-        return array
-    return (np.clip(array, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+        return np.asarray(array, dtype=np.uint8)
+    return np.asarray(np.clip(array, 0.0, 1.0) * 255.0 + 0.5, dtype=np.uint8)
 
 
 def resized(frames: U8, width: int, height: int) -> Iterable[U8]:
@@ -66,7 +66,8 @@ def write_mp4(
     with Mp4Writer(path, width=width, height=height, fps=fps, metadata=metadata) as writer:
         for frame in frames:
             rgb = _blend(frame, mark) if mark is not None else frame
-            writer.write(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420))
+            i420 = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)
+            writer.write(np.asarray(i420, dtype=np.uint8))
         return writer.frames_written
 
 
@@ -77,7 +78,7 @@ def _mark(width: int, height: int) -> tuple[U8, U8, int, int]:
     font = ImageFont.load_default(size=size)
     text = "AI generated"
     probe = ImageDraw.Draw(Image.new("L", (1, 1)))
-    left, top, right, bottom = probe.textbbox((0, 0), text, font=font)
+    left, top, right, bottom = (int(v) for v in probe.textbbox((0, 0), text, font=font))
     pad = max(2, size // 3)
     label = Image.new("RGBA", (right - left + 2 * pad, bottom - top + 2 * pad), (0, 0, 0, 110))
     ImageDraw.Draw(label).text((pad - left, pad - top), text, font=font, fill=(255, 255, 255, 230))

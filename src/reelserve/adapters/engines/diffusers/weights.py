@@ -10,7 +10,8 @@ Which checkpoints may serve first+last frame (docs/diffusers.md, "Modes per chec
   ``last_image``: refused.
 - Wan2.1 I2V (a CLIP image encoder, no ``pos_embed_seq_len``) was trained on a first frame only;
   the FLF2V checkpoint adds that position embedding for the two-image CLIP sequence: refused.
-- Wan2.1-FLF2V-14B and Wan2.2-I2V-A14B (no CLIP encoder) take ``last_image``: allowed.
+- Wan2.1-FLF2V-14B and Wan2.2-I2V-A14B (no CLIP encoder) take ``last_image``: allowed. The
+  FLF2V checkpoint takes *only* first+last: its image embedding expects two CLIP images.
 - LTX-Video takes conditions at any frame: every mode.
 """
 
@@ -149,6 +150,12 @@ def _wan_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
         refusals[Mode.FL2V] = (
             "a Wan2.1 image-to-video checkpoint trained on a first frame only (no "
             "pos_embed_seq_len for a second CLIP image); use Wan2.1-FLF2V-14B-720P"
+        )
+    elif has_clip:
+        # Its image embedding reshapes the CLIP tokens of exactly two images.
+        refusals[Mode.I2V] = (
+            "the Wan2.1-FLF2V checkpoint needs a first and a last frame (its CLIP position "
+            "embedding covers two images); map i2v to an image-to-video checkpoint"
         )
     patch = transformer.get("patch_size", [1, 2, 2])
     spatial = int(vae.get("scale_factor_spatial", 8)) * int(patch[-1])

@@ -38,8 +38,8 @@ class MorphReport:
 
 def _flow(a: U8, b: U8) -> F32:
     dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    result: F32 = dis.calc(a, b, None)
-    return result
+    flow = np.zeros((*a.shape, 2), dtype=np.float32)
+    return dis.calc(a, b, flow).astype(np.float32, copy=False)
 
 
 def _grid(width: int, height: int) -> tuple[F32, F32]:
@@ -48,8 +48,8 @@ def _grid(width: int, height: int) -> tuple[F32, F32]:
 
 
 def _sample(flow: F32, at_x: F32, at_y: F32) -> F32:
-    sampled: F32 = cv2.remap(flow, at_x, at_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return sampled
+    sampled = cv2.remap(flow, at_x, at_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return sampled.astype(np.float32, copy=False)
 
 
 def measure(first: U8, last: U8) -> tuple[F32, F32, MorphReport]:

@@ -1,0 +1,58 @@
+# reelserve: `make run` starts the server, `make test` runs every check. Both install what they need.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PIP     = $(BIN)/python -m pip
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+DATA   ?= data
+PYTEST_ARGS ?=
+
+.PHONY: run install install-dev test pytest lint fmt typecheck contracts bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml client/pyproject.toml
+	$(PIP) install --quiet -e . -e client
+	touch $@
+
+# CPU torch first: this exact version resolves to a CPU build; an open range pulls CUDA wheels.
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet "torch==2.13.0"
+	$(PIP) install --quiet -e ".[dev,diffusion]" -e client
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/reelserve serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
+
+lint: install-dev
+	$(BIN)/ruff check src client tests benchmarks
+	$(BIN)/ruff format --check src client tests benchmarks
+
+fmt: install-dev
+	$(BIN)/ruff format src client tests benchmarks
+	$(BIN)/ruff check --fix src client tests benchmarks
+
+typecheck: install-dev
+	$(BIN)/mypy src/reelserve client/src/reelserve_client
+
+contracts: install-dev
+	$(BIN)/lint-imports
+
+pytest: install-dev
+	HF_HUB_OFFLINE=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck contracts pytest
+
+bench: install-dev
+	$(BIN)/python benchmarks/api_load.py
+	$(BIN)/python benchmarks/preview_vs_ffmpeg.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

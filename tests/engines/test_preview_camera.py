@@ -1,0 +1,146 @@
+"""Optical flow on the decoded output proves the direction of every camera move.
+
+Directions are the viewer's: Pan/Truck left move the content right, Tilt/Pedestal up move it
+down, Push in / Zoom in expand it from the centre, a static shot does not move at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reelserve.adapters.engines.preview import PreviewEngine
+from reelserve.adapters.engines.preview.frames import cover, load_rgb, new_frame, to_planes
+from reelserve.adapters.engines.preview.scenes import build_renderer
+from reelserve.domain.requests import Mode
+
+from .flow import Motion, measure
+from .helpers import Recorder, decode_gray, make_job, save_png, textured
+
+FRAMES = 25  # one second; the fastest part of a single move is around the middle
+
+
+@pytest.fixture(scope="module")
+def still(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("camera")
+    return save_png(textured(640, 360, seed=3), folder / "still.png")
+
+
+def render(tmp_path: Path, still: Path, prompt: str, *, seed: int = 7, name: str = "o.mp4") -> Path:
+    job = make_job(
+        tmp_path, Mode.I2V, prompt=prompt, frame_count=FRAMES, first=still, seed=seed, name=name
+    )
+    PreviewEngine().generate(job, on_progress=Recorder().progress, should_cancel=lambda: False)
+    return job.output_path
+
+
+def motion(path: Path, a: int = 10, b: int = 14) -> Motion:
+    frames = decode_gray(path, {a, b})
+    return measure(frames[a], frames[b])
+
+
+@pytest.mark.parametrize(
+    ("prompt", "sign_x"),
+    [("[Truck left]", 1), ("[Pan left]", 1), ("[Truck right]", -1), ("[Pan right]", -1)],
+)
+def test_horizontal_moves_as_the_viewer_sees_them(
+    tmp_path: Path, still: Path, prompt: str, sign_x: int
+) -> None:
+    m = motion(render(tmp_path, still, prompt))
+    assert m.dx * sign_x > 3.0, m
+    assert abs(m.dy) < 0.5, m
+
+
+@pytest.mark.parametrize(
+    ("prompt", "sign_y"),
+    [("[Tilt up]", 1), ("[Pedestal up]", 1), ("[Tilt down]", -1), ("[Pedestal down]", -1)],
+)
+def test_vertical_moves_as_the_viewer_sees_them(
+    tmp_path: Path, still: Path, prompt: str, sign_y: int
+) -> None:
+    m = motion(render(tmp_path, still, prompt))
+    assert m.dy * sign_y > 2.5, m
+    assert abs(m.dx) < 0.5, m
+
+
+@pytest.mark.parametrize(
+    ("prompt", "sign"),
+    [("[Push in]", 1), ("[Zoom in]", 1), ("[Pull out]", -1), ("[Zoom out]", -1)],
+)
+def test_push_and_zoom_scale_about_the_centre(
+    tmp_path: Path, still: Path, prompt: str, sign: int
+) -> None:
+    m = motion(render(tmp_path, still, prompt))
+    assert m.radial * sign > 2.5, m
+    assert m.centre < abs(m.radial) / 3, m  # the centre stays put: it grows *from* the centre
+    assert abs(m.dx) < 0.5, m
+
+
+def test_dolly_has_parallax_that_zoom_lacks(tmp_path: Path, still: Path) -> None:
+    dolly = motion(render(tmp_path, still, "[Push in]", name="dolly.mp4"))
+    zoom = motion(render(tmp_path, still, "[Zoom in]", name="zoom.mp4"))
+    # the nearer ground (bottom) streams out faster than the far top only when the camera moves
+    assert dolly.bottom_dy / -dolly.top_dy > zoom.bottom_dy / -zoom.top_dy + 0.1, (dolly, zoom)
+
+
+def test_static_shot_stays_still(tmp_path: Path, still: Path) -> None:
+    frames = decode_gray(render(tmp_path, still, "[Static shot]"))
+    for index in range(1, FRAMES):  # only the encoder's quantisation noise may differ
+        change = np.abs(frames[index].astype(np.int16) - frames[0]).mean()
+        assert change < 1.0, (index, change)
+    assert motion(render(tmp_path, still, "[Static shot]", name="s.mp4")).magnitude < 0.05
+
+
+def test_static_shot_renders_the_picture_itself(tmp_path: Path, still: Path) -> None:
+    job = make_job(tmp_path, Mode.I2V, prompt="[Static shot]", first=still, frame_count=3)
+    renderer = build_renderer(job)
+    _, planes = new_frame(job.width, job.height)
+    expected = to_planes(cover(load_rgb(still), job.width, job.height))
+    for index in range(3):
+        renderer.render(index, planes)
+        assert np.array_equal(planes.y, expected.y) and np.array_equal(planes.u, expected.u)
+
+
+def test_tracking_shot_follows_a_subject_moving_right(tmp_path: Path, still: Path) -> None:
+    m = motion(render(tmp_path, still, "[Tracking shot]"))
+    assert m.dx < -3.0, m
+
+
+def test_moves_in_one_bracket_act_together(tmp_path: Path, still: Path) -> None:
+    m = motion(render(tmp_path, still, "[Pan left, Pedestal up]"))
+    assert m.dx > 2.5 and m.dy > 1.5, m
+
+
+def test_brackets_in_sequence_split_the_clip(tmp_path: Path, still: Path) -> None:
+    path = render(tmp_path, still, "[Push in] then [Pan left]")
+    first_half, second_half = motion(path, 4, 8), motion(path, 16, 20)
+    assert first_half.radial > 1.5 and abs(first_half.dx) < 0.5, first_half
+    assert second_half.dx > 2.0 and abs(second_half.radial) < 0.5, second_half
+
+
+def test_moves_ease_in_and_out(tmp_path: Path, still: Path) -> None:
+    path = render(tmp_path, still, "[Truck left]")
+    start, middle, end = motion(path, 0, 2), motion(path, 11, 13), motion(path, 22, 24)
+    assert start.dx < middle.dx / 3 and end.dx < middle.dx / 3, (start, middle, end)
+
+
+def _rendered(tmp_path: Path, still: Path, seed: int) -> list[bytes]:
+    """The frames exactly as handed to the encoder (x264's own output is not bit-repeatable
+    with adaptive quantisation on, so determinism is checked before it)."""
+    job = make_job(tmp_path, Mode.I2V, prompt="[Shake]", first=still, seed=seed, frame_count=FRAMES)
+    renderer = build_renderer(job)
+    buffer, planes = new_frame(job.width, job.height)
+    frames = []
+    for index in range(FRAMES):
+        renderer.render(index, planes)
+        frames.append(buffer.tobytes())
+    return frames
+
+
+def test_shake_is_seeded_and_deterministic(tmp_path: Path, still: Path) -> None:
+    one, again, other = (_rendered(tmp_path, still, seed) for seed in (1, 1, 2))
+    assert one == again
+    assert one != other
+    assert motion(render(tmp_path, still, "[Shake]", seed=1), 8, 12).magnitude > 0.3
