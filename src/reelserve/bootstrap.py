@@ -16,16 +16,7 @@ from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
 from reelserve.adapters.db.store import SqlKeyStore, SqlTaskStore
 from reelserve.adapters.engines.preview import PreviewEngine
-try:  # TEMPORARY until the registry lands
-    from reelserve.adapters.engines.registry import EngineRouter, load_router
-except ModuleNotFoundError:
-    class EngineRouter:  # type: ignore[no-redef]
-        def __init__(self, preview):
-            self.preview = preview
-        def engine_for(self, model):
-            return self.preview
-    def load_router(path, *, preview):  # type: ignore[no-redef]
-        return EngineRouter(preview)
+from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher

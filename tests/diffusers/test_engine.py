@@ -6,6 +6,7 @@ registry, exactly as real weights are; the MP4s are decoded with PyAV to check w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,30 +92,34 @@ def test_ltx_renders_each_mode_with_conditions_at_the_first_and_last_frame(
     job = make_job(tmp_path, mode=mode, images=images, duration_s=1.0)  # 16 → 17 frames (8k+1)
     video = engine.generate(job, on_progress=lambda *e: None, should_cancel=lambda: False)
     info = probe(video.path)
-    assert (info.width, info.height, info.frame_count) == (64, 36, 17) == (
-        video.width,
-        video.height,
-        video.frame_count,
+    assert (
+        (info.width, info.height, info.frame_count)
+        == (64, 36, 17)
+        == (
+            video.width,
+            video.height,
+            video.frame_count,
+        )
     )
 
 
-def test_native_output_size_keeps_the_generated_size(
-    tmp_path: Path, weights_root: Weights
-) -> None:
+def test_native_output_size_keeps_the_generated_size(tmp_path: Path, weights_root: Weights) -> None:
     body = HAILUO_WAN.replace('fl2v = "wan-flf2v"', 'fl2v = "wan-flf2v"\noutput_size = "native"')
     engine = _router(tmp_path, weights_root, body).engine_for("MiniMax-Hailuo-02")
     video = engine.generate(
         make_job(tmp_path), on_progress=lambda *e: None, should_cancel=lambda: False
     )
-    assert (probe(video.path).width, probe(video.path).height) == (48, 32) == (
-        video.width,
-        video.height,
+    assert (
+        (probe(video.path).width, probe(video.path).height)
+        == (48, 32)
+        == (
+            video.width,
+            video.height,
+        )
     )
 
 
-def test_same_seed_same_video_other_seed_other_video(
-    tmp_path: Path, weights_root: Weights
-) -> None:
+def test_same_seed_same_video_other_seed_other_video(tmp_path: Path, weights_root: Weights) -> None:
     engine = _router(tmp_path, weights_root, HAILUO_WAN).engine_for("MiniMax-Hailuo-02")
     runs = [
         engine.generate(
@@ -150,6 +155,7 @@ def test_out_of_memory_fails_the_task_and_the_engine_keeps_serving(
     tmp_path: Path, weights_root: Weights, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import torch
+
     from diffusers import WanTransformer3DModel
 
     engine = _router(tmp_path, weights_root, HAILUO_WAN).engine_for("MiniMax-Hailuo-02")
@@ -163,7 +169,9 @@ def test_out_of_memory_fails_the_task_and_the_engine_keeps_serving(
 
     monkeypatch.setattr(WanTransformer3DModel, "forward", forward)
     with pytest.raises(GenerationFailed, match="out of memory: wan-t2v could not generate 9 "):
-        engine.generate(make_job(tmp_path), on_progress=lambda *e: None, should_cancel=lambda: False)
+        engine.generate(
+            make_job(tmp_path), on_progress=lambda *e: None, should_cancel=lambda: False
+        )
     video = engine.generate(
         make_job(tmp_path, name="after.mp4"),
         on_progress=lambda *e: None,
@@ -197,7 +205,7 @@ def test_wan21_i2v_checkpoint_is_refused_for_first_and_last_frame(
 ) -> None:
     body = pipeline_table("i2v", "wan", weights_root("wan-i2v"))
     body += '[models."MiniMax-Hailuo-02"]\ni2v = "i2v"\nfl2v = "i2v"\n'
-    with pytest.raises(RegistryError, match="use Wan2.1-FLF2V-14B-720P") as caught:
+    with pytest.raises(RegistryError, match=re.escape("use Wan2.1-FLF2V-14B-720P")) as caught:
         load_router(write_registry(tmp_path, body), preview=PreviewEngine())
     assert str(weights_root("wan-i2v")) in str(caught.value)
 
@@ -224,3 +232,12 @@ def test_preload_loads_at_start_up_and_models_stay_loaded(
             should_cancel=lambda: False,
         )
     assert len(router.engines()) == 3  # preview + the two models
+
+
+def test_flf2v_checkpoint_is_refused_for_a_first_frame_alone(
+    tmp_path: Path, weights_root: Weights
+) -> None:
+    body = pipeline_table("flf2v", "wan", weights_root("wan-flf2v"))
+    body += '[models."MiniMax-Hailuo-02"]\ni2v = "flf2v"\n'
+    with pytest.raises(RegistryError, match="needs a first and a last frame"):
+        load_router(write_registry(tmp_path, body), preview=PreviewEngine())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,13 +87,15 @@ def _fake_pipeline(root: Path, *, expand: bool = False, in_channels: int = 16) -
 
 
 def test_missing_weights_directory_is_named(tmp_path: Path) -> None:
-    with pytest.raises(weights.WeightsError, match=f"{tmp_path / 'nope'} does not exist"):
+    with pytest.raises(
+        weights.WeightsError, match=re.escape(f"{tmp_path / 'nope'} does not exist")
+    ):
         weights.inspect(tmp_path / "nope", Family.WAN)
 
 
 def test_directory_without_model_index_is_refused(tmp_path: Path) -> None:
     (tmp_path / "w").mkdir()
-    with pytest.raises(weights.WeightsError, match="has no model_index.json"):
+    with pytest.raises(weights.WeightsError, match=re.escape("has no model_index.json")):
         weights.inspect(tmp_path / "w", Family.WAN)
 
 
@@ -191,7 +194,7 @@ def test_registry_mistakes_name_the_file_and_the_fault(
 
 
 def test_missing_registry_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(RegistryError, match="engines.toml does not exist"):
+    with pytest.raises(RegistryError, match=re.escape("engines.toml does not exist")):
         load_router(tmp_path / "engines.toml", preview=PreviewEngine())
 
 

@@ -6,10 +6,10 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from reelserve import __version__
-from reelserve.api import downloads, minimax, vtrix
+from reelserve.api import downloads, events, metrics, minimax, ops, tasks_ext, ui, vtrix
 from reelserve.api.errors import minimax_error, vtrix_error
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import InternalError, InvalidParams, ReelserveError, Violation
@@ -27,7 +27,11 @@ async def _on_error(request: Request, error: Exception) -> Response:
     if not isinstance(error, ReelserveError):
         log.exception("unexpected error on %s", request.url.path, exc_info=error)
         error = InternalError("unexpected server error")
-    return vtrix_error(error) if _is_vtrix(request) else minimax_error(error)
+    if _is_vtrix(request):
+        return vtrix_error(error)
+    if request.method == "POST" and request.url.path.endswith("/v1/video_generation"):
+        return minimax_error(error, task_id="")  # MINIMAX_API.md §12: empty task_id on errors
+    return minimax_error(error)
 
 
 async def _on_validation(request: Request, error: Exception) -> Response:
@@ -59,9 +63,11 @@ def create_app(container: Container) -> FastAPI:
     app.add_exception_handler(ReelserveError, _on_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(Exception, _on_error)
-
-    @app.get("/healthz", tags=["operations"], summary="Liveness")
-    def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok", "version": __version__})
-
+    app.include_router(tasks_ext.router)
+    app.include_router(events.router)
+    app.include_router(ops.router)
+    app.include_router(metrics.router)
+    app.state.metrics_registry = metrics.registry_for(container)
+    ui.mount(app)
+    app.add_middleware(ops.AccessLog)
     return app

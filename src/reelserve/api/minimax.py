@@ -54,7 +54,9 @@ async def create_video(request: Request, container: ContainerDep, owner: OwnerDe
     return JSONResponse(body)
 
 
-def query_body(task: Task) -> dict[str, Any]:
+def query_body(task: Task, queue_position: int | None = None) -> dict[str, Any]:
+    """MiniMax's query shape, plus reelserve's additions (clients ignore unknown fields):
+    ``progress`` (0–100 percent), ``phase``, and ``queue_position`` (0 = next) while queued."""
     succeeded = task.status is TaskStatus.SUCCEEDED
     body: dict[str, Any] = {
         "task_id": task.id,
@@ -64,6 +66,10 @@ def query_body(task: Task) -> dict[str, Any]:
         "video_height": task.height if succeeded else 0,
         "base_resp": base_resp(),
     }
+    body["progress"] = 100 if succeeded else int(task.progress.fraction * 100)
+    body["phase"] = task.progress.phase.value
+    if task.status is TaskStatus.QUEUED:
+        body["queue_position"] = queue_position
     if task.status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
         body["base_resp"] = {
             "status_code": task.error_code or 1000,
@@ -97,7 +103,8 @@ def query_video(
 ) -> JSONResponse:
     if not task_id:
         raise InvalidParams("task_id: is required")
-    return JSONResponse(query_body(container.tasks.get(owner, task_id.strip())))
+    task = container.tasks.get(owner, task_id.strip())
+    return JSONResponse(query_body(task, container.tasks.queue_position(task)))
 
 
 def _file_id(value: str | None) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelserve import __version__
 from reelserve.api.deps import ContainerDep
@@ -58,29 +58,45 @@ async def readyz(container: ContainerDep) -> JSONResponse:
     return JSONResponse({"status": "ready", "database": "ok"})
 
 
-def _task_id_of(request: Request) -> str | None:
-    task_id = request.query_params.get("task_id")
-    if task_id:
-        return task_id
-    parts = request.url.path.split("/")
+def _task_id_of(path: str, query: str) -> str | None:
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if name == "task_id" and value.isdigit():
+            return value
+    parts = path.split("/")
     if "tasks" in parts[:-1]:
         candidate = parts[parts.index("tasks") + 1]
         return candidate if candidate.isdigit() else None
     return None
 
 
-async def log_requests(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """One access line per request (method, path, status, ms), carrying the task id if any."""
-    started = time.perf_counter()
-    with task_context(_task_id_of(request)):
-        response = await call_next(request)
-        log.info(
-            "%s %s %s",
-            request.method,
-            request.url.path,
-            response.status_code,
-            extra={"ms": round((time.perf_counter() - started) * 1000, 1)},
-        )
-    return response
+class AccessLog:
+    """One access line per request (method, path, status, ms), carrying the task id if any.
+
+    Plain ASGI rather than ``BaseHTTPMiddleware`` so that event streams pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        path = scope.get("path", "")
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        query = scope.get("query_string", b"").decode("latin-1")
+        with task_context(_task_id_of(path, query)):
+            try:
+                await self.app(scope, receive, sending)
+            finally:
+                ms = round((time.perf_counter() - started) * 1000, 1)
+                log.info("%s %s %s", scope.get("method"), path, status, extra={"ms": ms})

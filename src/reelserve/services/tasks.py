@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reelserve.domain import geometry, rules
+from reelserve.domain import catalog, geometry, rules
 from reelserve.domain.errors import CallbackCheckFailed, InvalidParams, NotFound, Violation
 from reelserve.domain.files import FileRecord
 from reelserve.domain.ids import new_id
@@ -88,7 +88,7 @@ class TaskService:
             resolution=resolved.resolution,
             width=width,
             height=height,
-            fps=rules.catalog.FPS,
+            fps=catalog.FPS,
             frame_count=resolved.frame_count,
             aigc_watermark=request.aigc_watermark,
             seed=secrets.randbelow(MAX_SEED) if seed is None else seed,
@@ -175,3 +175,22 @@ class TaskService:
         if task is None:
             raise NotFound("task", task_id)
         return task
+
+    def eta_seconds(
+        self, task: Task, *, queue_position: int | None = None, workers: int = 1
+    ) -> float | None:
+        """Seconds until ``task`` likely ends: the median of its model's recent runs, scaled by
+        the work left (the queue ahead, shared by ``workers``; or the fraction not yet done).
+
+        None once the task has ended, or while its model has no finished run to learn from.
+        """
+        if task.status.terminal:
+            return None
+        recent = sorted(self._tasks.recent_durations(task.model, 20))
+        if not recent:
+            return None
+        typical = recent[len(recent) // 2]
+        if task.status is TaskStatus.QUEUED:
+            ahead = queue_position if queue_position is not None else self.queue_position(task)
+            return typical * (1 + (ahead or 0) // max(1, workers))
+        return typical * (1.0 - task.progress.fraction)

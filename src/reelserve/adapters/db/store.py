@@ -7,12 +7,13 @@ lost its lease can never overwrite a result.
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Engine, and_, func, insert, select, update
 
 from reelserve.adapters.db.engine import reading, writing
 from reelserve.adapters.db.rows import (
@@ -108,7 +109,7 @@ class SqlTaskStore:
             row = conn.execute(claim).mappings().first()
         return row_to_task(row) if row else None
 
-    def _fenced(self, task_id: str, token: str) -> list[object]:
+    def _fenced(self, task_id: str, token: str) -> builtins.list[ColumnElement[bool]]:
         return [tasks.c.id == task_id, tasks.c.lease_token == token, tasks.c.status.in_(_ACTIVE)]
 
     def heartbeat(

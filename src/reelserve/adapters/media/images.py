@@ -30,6 +30,8 @@ MAX_PIXELS = 40_000_000  # a 20 MB JPEG can declare far more; 40 MP decodes in ~
 BACKGROUND = (255, 255, 255)
 _FORMATS = ["JPEG", "PNG", "WEBP"]
 _DATA_URL = re.compile(r"data:image/[\w.+-]+(;[\w.+-]+=[^;,]*)*;base64$", re.IGNORECASE)
+_SPACE = re.compile(r"\s")
+_HEAD_CHARS = 256 * 1024  # base64 characters decoded from an oversized payload to read its header
 _SIXTEEN_BIT = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
 # Names for formats we refuse, so that the message says "GIF" rather than "unknown".
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -58,7 +60,8 @@ class PillowImageIntake:
         self._max_pixels = max_pixels
 
     def load(self, field: str, source: str) -> LoadedImage:
-        return decode(field, self._read(field, source), max_pixels=self._max_pixels)
+        data, nbytes = self._read(field, source)
+        return decode(field, data, nbytes=nbytes, max_pixels=self._max_pixels)
 
     def crop_to_aspect(self, image: LoadedImage, aspect: tuple[int, int]) -> LoadedImage:
         box = crop_box_to_aspect((image.width, image.height), aspect)
@@ -73,13 +76,13 @@ class PillowImageIntake:
             source_format=image.source_format,
         )
 
-    def _read(self, field: str, source: str) -> bytes:
+    def _read(self, field: str, source: str) -> tuple[bytes, int]:
         head = source[:8].lower()
         if head.startswith("data:"):
             return _from_data_url(field, source)
         if head.startswith(("http://", "https://")):
             try:
-                return self._fetcher.fetch(source, max_bytes=MAX_IMAGE_BYTES)
+                data = self._fetcher.fetch(source, max_bytes=MAX_IMAGE_BYTES)
             except InvalidParams as exc:
                 raise InvalidParams(
                     [
@@ -87,6 +90,7 @@ class PillowImageIntake:
                         for v in exc.violations
                     ]
                 ) from exc
+            return data, len(data)
         raise _invalid_url(field, "give an http(s) URL or a data:image/...;base64, URL")
 
 
@@ -94,15 +98,29 @@ def _invalid_url(field: str, why: str) -> InvalidParams:
     return InvalidParams([Violation(field=field, message=f"{field}: invalid image url ({why})")])
 
 
-def _from_data_url(field: str, source: str) -> bytes:
-    header, comma, payload = source.partition(",")
-    if not comma or not _DATA_URL.fullmatch(header):
+def _from_data_url(field: str, source: str) -> tuple[bytes, int]:
+    """The decoded bytes (or, for an oversized payload, only its first part) and the full size.
+
+    Offsets into ``source`` are used instead of slicing so that an oversized payload is never
+    copied: the string may be tens of megabytes.
+    """
+    comma = source.find(",", 0, 256)
+    if comma < 0 or not _DATA_URL.fullmatch(source, 0, comma):
         raise _invalid_url(field, "a data URL must look like data:image/<format>;base64,<data>")
-    # Refuse grossly oversized payloads before decoding them; near the limit, decode and let the
-    # rules report the exact size together with any other violation.
-    if len(payload) * 3 // 4 > 2 * MAX_IMAGE_BYTES:
-        size = len(payload) * 3 // 4
-        raise InvalidParams(image_violations(field, fmt=None, width=0, height=0, nbytes=size))
+    start = comma + 1
+    size = (len(source) - start) * 3 // 4 - source.count("=", max(start, len(source) - 2))
+    if size >= MAX_IMAGE_BYTES and _SPACE.search(source, start):
+        compact = "".join(source[start:].split())  # rare: wrapped base64 over the limit
+        size = len(compact) * 3 // 4 - compact.count("=", max(0, len(compact) - 2))
+        source, start = compact, 0
+    if size >= MAX_IMAGE_BYTES:
+        # Refused anyway: decode only the start, enough for the header, so that the other
+        # rules are reported too without holding the whole oversized image.
+        return _b64decode(field, source[start : start + _HEAD_CHARS]), size
+    return _b64decode(field, source[start:]), size
+
+
+def _b64decode(field: str, payload: str) -> bytes:
     try:
         return base64.b64decode(payload, validate=True)
     except binascii.Error:
@@ -123,11 +141,17 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def decode(field: str, data: bytes, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
-    """Check ``data`` against the rules and return it as an upright 8-bit RGB PNG."""
+def decode(
+    field: str, data: bytes, *, nbytes: int | None = None, max_pixels: int = MAX_PIXELS
+) -> LoadedImage:
+    """Check ``data`` against the rules and return it as an upright 8-bit RGB PNG.
+
+    ``nbytes`` is the full size when ``data`` is only the start of an oversized image.
+    """
     im, fmt, problems = _open_header(field, data, max_pixels)
     width, height = im.size if im is not None else (0, 0)
-    violations = image_violations(field, fmt=fmt, width=width, height=height, nbytes=len(data))
+    size = len(data) if nbytes is None else nbytes
+    violations = image_violations(field, fmt=fmt, width=width, height=height, nbytes=size)
     violations += problems
     if im is not None and width * height > max_pixels:
         violations.append(

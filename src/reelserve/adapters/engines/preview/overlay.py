@@ -65,7 +65,7 @@ class Overlay:
                 alpha, (width // 2, height // 2), interpolation=cv2.INTER_AREA
             ).astype(np.float32, copy=False),
         )
-        self.left, self.top = left - left % 2, top - top % 2
+        self.left, self.top = left - left % 2, top - top % 2  # chroma sits on even pixels
         self.width, self.height = width, height
 
     def blend_into(self, frame: Planes) -> None:
@@ -76,13 +76,17 @@ class Overlay:
 
 
 def _blend(plane: npt.NDArray[np.uint8], color: F32, alpha: F32, left: int, top: int) -> None:
-    rows = min(alpha.shape[0], plane.shape[0] - top)
-    cols = min(alpha.shape[1], plane.shape[1] - left)
+    """Blend where the overlay and the plane intersect (tiny frames clip big captions)."""
+    src_top, src_left = max(0, -top), max(0, -left)
+    dst_top, dst_left = max(0, top), max(0, left)
+    rows = min(alpha.shape[0] - src_top, plane.shape[0] - dst_top)
+    cols = min(alpha.shape[1] - src_left, plane.shape[1] - dst_left)
     if rows <= 0 or cols <= 0:
         return
-    region = plane[top : top + rows, left : left + cols]
-    a = alpha[:rows, :cols]
-    mixed = region.astype(np.float32) * (1.0 - a) + color[:rows, :cols] * a
+    region = plane[dst_top : dst_top + rows, dst_left : dst_left + cols]
+    a = alpha[src_top : src_top + rows, src_left : src_left + cols]
+    c = color[src_top : src_top + rows, src_left : src_left + cols]
+    mixed = region.astype(np.float32) * (1.0 - a) + c * a
     region[...] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
 

@@ -1,0 +1,114 @@
+"""``GET /v1/tasks/{task_id}/events``: a task's status and progress as server-sent events.
+
+The server polls the task store (every ``app.state.events_poll_s``, 0.3 s by default) and sends
+an event whenever what a viewer would see changed; the stream ends after the terminal event.
+
+Event ids grow monotonically per task, because they are computed from the task's state, not
+counted per connection: attempt, then phase, then step, then place in the queue. So a client
+that reconnects with ``Last-Event-ID`` (or ``?last_event_id=``) gets only newer states, and the
+terminal event has the largest id of all. Authentication is the usual ``Authorization`` header:
+the web studio reads the stream with ``fetch()``, so the key never appears in a URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from reelserve.api.deps import ContainerDep, OwnerDep
+from reelserve.api.tasks_ext import task_view
+from reelserve.bootstrap import Container
+from reelserve.domain.keys import ApiKey
+from reelserve.domain.tasks import Phase, Task, TaskStatus
+
+router = APIRouter(tags=["tasks (reelserve extension)"])
+
+POLL_S = 0.3
+KEEPALIVE_S = 15.0
+TERMINAL_ID = 10**15 - 1
+_PHASES = list(Phase)
+_QUEUE_SLOTS = 10_000
+
+_EXAMPLE = (
+    "retry: 1000\n\n"
+    'id: 100000009999\nevent: progress\ndata: {"task_id": "106916112212032", '
+    '"status": "queued", "progress": 0, "phase": "queued", "queue_position": 0, "eta_s": 4.1}\n\n'
+    'id: 100020610000\nevent: progress\ndata: {"status": "processing", "progress": 41, '
+    '"phase": "rendering", "step": 61, "total": 150, "eta_s": 2.3}\n\n'
+    'id: 999999999999999\nevent: done\ndata: {"status": "succeeded", "progress": 100, '
+    '"file_id": "106916187645952"}\n\n'
+)
+
+
+def event_id(task: Task, queue_position: int | None) -> int:
+    """A number that only grows as the task moves forward (see the module docstring)."""
+    if task.status.terminal:
+        return TERMINAL_ID
+    # A queued task belongs to its next attempt: after a lost lease it is queued again with
+    # ``attempts`` already counting the lost run, so its ids still go up.
+    attempt = task.attempts + 1 if task.status is TaskStatus.QUEUED else task.attempts
+    phase = _PHASES.index(task.progress.phase)
+    step = min(task.progress.step, 99_999)
+    closer = _QUEUE_SLOTS - 1 - min(queue_position or 0, _QUEUE_SLOTS - 1)
+    return ((attempt * 100 + phase) * 100_000 + step) * _QUEUE_SLOTS + closer
+
+
+def _format(event_id: int, name: str, data: dict[str, Any]) -> str:
+    return f"id: {event_id}\nevent: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+def _snapshot(container: Container, owner: ApiKey, task_id: str) -> tuple[int, dict[str, Any]]:
+    task = container.tasks.get(owner, task_id)
+    view = task_view(container, task)
+    return event_id(task, view["queue_position"]), view
+
+
+async def _stream(
+    request: Request, container: Container, owner: ApiKey, task_id: str, last: int
+) -> AsyncIterator[str]:
+    poll = float(getattr(request.app.state, "events_poll_s", POLL_S))
+    yield "retry: 1000\n\n"
+    quiet_since = time.monotonic()
+    while True:
+        current, view = await run_in_threadpool(_snapshot, container, owner, task_id)
+        terminal = current == TERMINAL_ID
+        if current > last:
+            yield _format(current, "done" if terminal else "progress", view)
+            last, quiet_since = current, time.monotonic()
+        if terminal or await request.is_disconnected():
+            return
+        if time.monotonic() - quiet_since >= KEEPALIVE_S:
+            yield ": keep-alive\n\n"  # proxies close idle connections; a comment keeps it open
+            quiet_since = time.monotonic()
+        await asyncio.sleep(poll)
+
+
+@router.get(
+    "/v1/tasks/{task_id}/events",
+    summary="Live status and progress as server-sent events (resumable with Last-Event-ID)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {"example": _EXAMPLE}}}},
+)
+def task_events(
+    request: Request,
+    container: ContainerDep,
+    owner: OwnerDep,
+    task_id: str,
+    last_event_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: str | None = None,
+) -> StreamingResponse:
+    container.tasks.get(owner, task_id)  # unknown or foreign: a base_resp error, not a stream
+    resume = last_event_header or last_event_id or ""
+    last = int(resume) if resume.strip().isdigit() else -1
+    return StreamingResponse(
+        _stream(request, container, owner, task_id, last),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
