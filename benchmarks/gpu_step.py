@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -111,14 +113,15 @@ def timed(torch: Any, device: str, fn: Callable[[], object], repeats: int) -> fl
 
 
 def build(torch: Any, name: str, device: str, dtype: Any) -> Any:
-    from diffusers import WanTransformer3DModel
+    import diffusers
 
+    transformer_class: Any = diffusers.WanTransformer3DModel
     torch.manual_seed(0)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(dtype)  # allocate straight in bf16: a 14B model never exists in fp32
     try:
         with torch.device(device):
-            model = WanTransformer3DModel(**COMMON, **ARCHS[name])
+            model = transformer_class(**COMMON, **ARCHS[name])
     finally:
         torch.set_default_dtype(previous)
     return model.eval().requires_grad_(False)
@@ -173,7 +176,7 @@ def measure(
             try:
                 with torch.inference_mode():
                     model(**batch)  # warm-up (and compilation)
-                    forward_s = timed(torch, ctx["device"], lambda: model(**batch), args.repeats)
+                    forward_s = timed(torch, ctx["device"], partial(model, **batch), args.repeats)
             except torch.cuda.OutOfMemoryError:
                 print(f"  {ctx['model']} {size} {backend}: out of memory, skipped")
                 continue
@@ -209,6 +212,7 @@ def fits(torch: Any, name: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # random weights: nothing to fetch
     try:
         import torch
     except ImportError:
@@ -221,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
     dtype = torch.float32 if args.tiny else torch.bfloat16
     peak = matmul_peak(torch, device, dtype, 256 if args.tiny else 8192, 2 if args.tiny else 50)
     gpu = "cpu" if args.tiny else torch.cuda.get_device_name()
-    print(f"device {gpu}; measured {dtype} matmul peak {peak:.1f} TFLOP/s", flush=True)
+    print(f"device {gpu}; measured {dtype} matmul peak {peak:.4g} TFLOP/s", flush=True)
     results: list[Result] = []
     for name in args.models:
         if device == "cuda" and not fits(torch, name):

@@ -14,17 +14,20 @@ from sqlalchemy import Engine as DbEngine
 
 from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
+from reelserve.adapters.db.outbox import SqlOutbox
 from reelserve.adapters.db.store import SqlKeyStore, SqlTaskStore
 from reelserve.adapters.engines.preview import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
+from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.ports import Clock, FileStore, TaskStore
 from reelserve.services.downloads import DownloadSigner
 from reelserve.services.execution import Executor, LeaseTimes
 from reelserve.services.keys import KeyService
 from reelserve.services.tasks import TaskLimits, TaskService
+from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings
 
 
@@ -39,6 +42,7 @@ class Container:
     keys: KeyService
     tasks: TaskService
     signer: DownloadSigner
+    webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
     work_available: threading.Event = field(default_factory=threading.Event)
 
     def executor(self, worker_id: str) -> Executor:
@@ -92,14 +96,18 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)
     )
     work_available = threading.Event()
+    sender = SafeHttpWebhookSender(allow_networks=networks)
     tasks = TaskService(
         tasks=task_store,
         files=files,
         intake=intake,
         clock=clock,
-        webhooks=None,
+        webhooks=sender,
         limits=TaskLimits(
-            max_attempts=settings.max_attempts, callback_timeout_s=settings.callback_timeout_s
+            max_attempts=settings.max_attempts,
+            callback_timeout_s=settings.callback_timeout_s,
+            rpm=settings.rpm_limit,
+            max_in_flight=settings.max_in_flight,
         ),
         on_submitted=work_available.set,
     )
@@ -113,5 +121,15 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         keys=KeyService(keys=SqlKeyStore(database), clock=clock),
         tasks=tasks,
         signer=DownloadSigner(_secret(settings), timedelta(seconds=settings.download_url_ttl_s)),
+        webhooks=WebhookService(
+            outbox=SqlOutbox(database),
+            tasks=task_store,
+            sender=sender,
+            clock=clock,
+            policy=RetryPolicy(
+                scale=settings.webhook_retry_scale, max_attempts=settings.webhook_max_attempts
+            ),
+            timeout_s=settings.webhook_timeout_s,
+        ),
         work_available=work_available,
     )

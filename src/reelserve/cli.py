@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from reelserve import cli_client
 from reelserve.domain import catalog
 from reelserve.settings import Settings
 
@@ -117,14 +118,30 @@ def migrate(data_dir: DataDir = None) -> None:
 def keys_create(
     name: Annotated[str, typer.Option("--name", help="A name for the key.")],
     data_dir: DataDir = None,
+    rpm: Annotated[int | None, typer.Option(help="Creates per minute (1002 over it).")] = None,
+    max_in_flight: Annotated[
+        int | None, typer.Option(help="Queued + running tasks at once (1002 over it).")
+    ] = None,
+    balance: Annotated[
+        str | None, typer.Option(help="Prepaid USD balance charged per success (1008 when short).")
+    ] = None,
 ) -> None:
     """Create a key; the key itself is printed once, as the last line."""
+    from decimal import Decimal, InvalidOperation
+
     from reelserve.bootstrap import build
     from reelserve.domain.errors import ReelserveError
 
+    try:
+        amount = None if balance is None else Decimal(balance)
+    except InvalidOperation:
+        console.print(f"[red]error:[/] --balance: {balance!r} is not a number")
+        raise typer.Exit(2) from None
     container = build(_settings(data_dir))
     try:
-        created = container.keys.create(name)
+        created = container.keys.create(
+            name, rpm_limit=rpm, max_in_flight=max_in_flight, balance_usd=amount
+        )
     except ReelserveError as error:
         console.print(f"[red]error:[/] {error.status_msg}")
         raise typer.Exit(2) from None
@@ -186,6 +203,11 @@ def models() -> None:
     console.print(table)
     aliases = ", ".join(f"{a} → {m}" for a, m in catalog.ALIASES.items())
     console.print(f"aliases (seed 002 gateway ids): {aliases}")
+
+
+# Client-side commands (they talk to a running server through the SDK): cli_client.py.
+app.command()(cli_client.generate)
+app.add_typer(cli_client.tasks_app, name="tasks")
 
 
 def main() -> None:

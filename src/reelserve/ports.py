@@ -11,7 +11,9 @@ from typing import BinaryIO, Protocol
 
 from reelserve.domain.camera import CameraPlan
 from reelserve.domain.files import FileRecord
+from reelserve.domain.idempotency import IdempotencyClaim, IdempotencyOutcome
 from reelserve.domain.keys import ApiKey
+from reelserve.domain.limits import KeyLimits
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
 
@@ -46,7 +48,24 @@ class TaskPage:
 class TaskStore(Protocol):
     """The tasks table is the queue. Every write after a claim is fenced by the lease token."""
 
-    def add(self, task: Task) -> None: ...
+    def add(
+        self,
+        task: Task,
+        *,
+        idempotency: IdempotencyClaim | None = None,
+        limits: KeyLimits | None = None,
+    ) -> None:
+        """Insert a queued task. In the same transaction: check the key's tasks in flight and
+        balance (raising RateLimited / InsufficientBalance) and mark the idempotency key done."""
+        ...
+
+    def begin_idempotent(self, claim: IdempotencyClaim, now: datetime) -> IdempotencyOutcome:
+        """Take the key for this request, or say why not (done, in flight, other body)."""
+        ...
+
+    def release_idempotent(self, claim: IdempotencyClaim) -> None:
+        """Forget a pending key whose request failed before creating a task."""
+        ...
 
     def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None: ...
 

@@ -74,8 +74,35 @@ class Settings(BaseSettings):
     callback_timeout_s: float = Field(
         3.0, gt=0, description="Time a callback URL has to answer the challenge, in seconds."
     )
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, description="Time a callback URL has to answer one status push, in seconds."
+    )
+    webhook_max_attempts: int = Field(
+        8,
+        ge=1,
+        description="Attempts at one status push before it is given up (redeliver through "
+        "POST /v1/tasks/{task_id}/deliveries/redeliver).",
+    )
+    webhook_retry_scale: float = Field(
+        1.0,
+        gt=0,
+        description="Factor on the retry schedule of status pushes (5 s, 5 min, 30 min, 2 h, "
+        "5 h, 10 h, 10 h, ±10 % jitter); below 1 compresses it, for tests and demos.",
+    )
+    webhook_poll_s: float = Field(
+        1.0, gt=0, description="Seconds between the workers' looks for due status pushes."
+    )
     max_body_bytes: int = Field(
         64 * 1024 * 1024, description="Largest request body accepted, in bytes."
+    )
+    rpm_limit: int = Field(
+        0,
+        ge=0,
+        description="Creates per minute per key (1002 over it); 0: no limit. "
+        "A key's own limit (`keys create --rpm`) wins.",
+    )
+    max_in_flight: int = Field(
+        0, ge=0, description="Queued + running tasks per key (1002 over it); 0: no limit."
     )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
 

@@ -14,7 +14,7 @@ log = logging.getLogger("reelserve.worker")
 
 
 class WorkerPool:
-    """``count`` worker threads plus one reaper thread over the same container."""
+    """``count`` worker threads, one reaper and one webhook sender over the same container."""
 
     def __init__(self, container: Container, count: int) -> None:
         self._container = container
@@ -36,6 +36,9 @@ class WorkerPool:
         reaper = threading.Thread(target=self._reap, name="reaper", daemon=True)
         reaper.start()
         self._threads.append(reaper)
+        pusher = threading.Thread(target=self._push, name="webhooks", daemon=True)
+        pusher.start()
+        self._threads.append(pusher)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -66,6 +69,19 @@ class WorkerPool:
                 executor.reap()
             except Exception:
                 log.exception("reaper failed")
+
+    def _push(self) -> None:
+        """Deliver due callback pushes (the outbox); retries wait in the rows, not here."""
+        webhooks = self._container.webhooks
+        interval = self._container.settings.webhook_poll_s
+        while not self._stop.is_set():
+            try:
+                sent = webhooks.deliver_due()
+            except Exception:
+                log.exception("webhook delivery failed")
+                sent = 0
+            if not sent:
+                self._stop.wait(interval)
 
     def join_forever(self) -> None:
         try:

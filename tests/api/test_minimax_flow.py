@@ -35,7 +35,8 @@ async def test_default_t2v_request_ends_in_a_1366x768_150_frame_mp4(
     assert isinstance(task_id, str) and task_id.isdigit()
 
     queued = (await client.get("/v1/query/video_generation", params={"task_id": task_id})).json()
-    assert queued == {
+    minimax_fields = {"task_id", "status", "file_id", "video_width", "video_height", "base_resp"}
+    assert {k: v for k, v in queued.items() if k in minimax_fields} == {
         "task_id": task_id,
         "status": "Queueing",
         "file_id": "",

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from reelserve.adapters.media.images import PillowImageIntake
+from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.domain.errors import InvalidParams
 from reelserve.ports import LoadedImage
 
@@ -18,7 +19,8 @@ FIELD = "first_frame_image"
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
 
-def close_to(pixel: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 12) -> bool:
+def close_to(pixel: object, expected: tuple[int, ...], tolerance: int = 12) -> bool:
+    assert isinstance(pixel, tuple)
     return all(abs(a - b) <= tolerance for a, b in zip(pixel, expected, strict=True))
 
 
@@ -181,3 +183,26 @@ def test_crop_to_the_same_aspect_returns_the_image(intake: PillowImageIntake) ->
     image = intake.load("last_frame_image", data_url(encode((800, 600))))
 
     assert intake.crop_to_aspect(image, (4, 3)) is image
+
+
+@pytest.mark.parametrize(
+    ("size", "fmt", "expected"),
+    [((3000, 2400), "PNG", (2700, 2160)), ((4400, 4400), "JPEG", (2160, 2160))],
+)
+def test_large_photos_are_scaled_to_a_short_side_of_2160(
+    intake: PillowImageIntake, size: tuple[int, int], fmt: str, expected: tuple[int, int]
+) -> None:
+    image = intake.load(FIELD, data_url(encode(size, fmt=fmt, color=BLUE), fmt.lower()))
+
+    assert (image.width, image.height) == expected
+    rgb = decoded(image.png)
+    assert rgb.size == expected
+    assert close_to(rgb.getpixel((100, 100)), BLUE)
+
+
+def test_scaling_can_be_turned_off(fetcher: HttpImageFetcher) -> None:
+    intake = PillowImageIntake(fetcher, max_short_side=None)
+
+    image = intake.load(FIELD, data_url(encode((3000, 2400))))
+
+    assert (image.width, image.height) == (3000, 2400)

@@ -8,6 +8,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -179,3 +180,16 @@ def test_tls_verifies_the_url_hostname_not_the_address(
 
         with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
             client.get(f"https://images.example.test:{port}/")  # same IP, wrong name
+
+
+def test_a_slow_dns_answer_is_cut_by_the_deadline() -> None:
+    def slow_dns(host: str, port: int) -> Sequence[str]:
+        time.sleep(1.5)
+        return ["127.0.0.1"]
+
+    fetcher = HttpImageFetcher(timeout_s=0.4, allow_networks=ONLY_127_0_0_1, resolver=slow_dns)
+    started = time.monotonic()
+
+    with pytest.raises(InvalidParams, match="timed out"):
+        fetcher.fetch("http://slow-dns.example.test/", max_bytes=1 << 20)
+    assert time.monotonic() - started < 1.0

@@ -9,7 +9,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from reelserve import __version__
-from reelserve.api import downloads, events, metrics, minimax, ops, tasks_ext, ui, vtrix
+from reelserve.api import (
+    downloads,
+    events,
+    metrics,
+    minimax,
+    ops,
+    tasks_ext,
+    ui,
+    vtrix,
+    webhooks_ext,
+)
 from reelserve.api.errors import minimax_error, vtrix_error
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import InternalError, InvalidParams, ReelserveError, Violation
@@ -64,6 +74,7 @@ def create_app(container: Container) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(Exception, _on_error)
     app.include_router(tasks_ext.router)
+    app.include_router(webhooks_ext.router)
     app.include_router(events.router)
     app.include_router(ops.router)
     app.include_router(metrics.router)

@@ -18,6 +18,7 @@ from reelserve.domain.errors import (
     ReelserveError,
     Unauthorized,
 )
+from reelserve.domain.idempotency import IdempotencyConflict, IdempotencyState
 
 
 def base_resp(error: ReelserveError | None = None) -> dict[str, Any]:
@@ -30,7 +31,12 @@ def minimax_error(error: ReelserveError, **extra: Any) -> JSONResponse:
     headers = {}
     if isinstance(error, RateLimited) and error.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
-    return JSONResponse({**extra, "base_resp": base_resp(error)}, headers=headers)
+    status = 200
+    if isinstance(error, IdempotencyConflict):  # an extension: IETF idempotency draft statuses
+        status = 409 if error.state is IdempotencyState.IN_FLIGHT else 422
+    return JSONResponse(
+        {**extra, "base_resp": base_resp(error)}, headers=headers, status_code=status
+    )
 
 
 _VTRIX_STATUS: list[tuple[type[ReelserveError], int]] = [

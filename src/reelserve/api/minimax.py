@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,6 +15,7 @@ from reelserve.api.schemas import VideoGenerationIn, parse_create
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import InvalidParams
 from reelserve.domain.files import FileRecord
+from reelserve.domain.idempotency import fingerprint
 from reelserve.domain.tasks import Task, TaskStatus
 
 router = APIRouter(tags=["MiniMax v1"])
@@ -47,7 +49,16 @@ _CREATE_EXAMPLE = {
 async def create_video(request: Request, container: ContainerDep, owner: OwnerDep) -> JSONResponse:
     raw = await read_body(request, container.settings.max_body_bytes)
     wire = parse_create(raw)
-    task = await run_in_threadpool(container.tasks.submit, owner, wire.to_domain(), wire.seed)
+    task = await run_in_threadpool(
+        partial(
+            container.tasks.submit,
+            owner,
+            wire.to_domain(),
+            wire.seed,
+            idempotency_key=request.headers.get("idempotency-key"),
+            fingerprint=fingerprint(raw),
+        )
+    )
     body: dict[str, Any] = {"task_id": task.id, "base_resp": base_resp()}
     if task.warnings:
         body["warnings"] = list(task.warnings)  # extension: unknown [camera] text, kept as text

@@ -94,9 +94,11 @@ class AccessLog:
             await send(message)
 
         query = scope.get("query_string", b"").decode("latin-1")
-        with task_context(_task_id_of(path, query)):
+        task_id = _task_id_of(path, query)
+        with task_context(task_id):
             try:
                 await self.app(scope, receive, sending)
             finally:
                 ms = round((time.perf_counter() - started) * 1000, 1)
-                log.info("%s %s %s", scope.get("method"), path, status, extra={"ms": ms})
+                extra = {"ms": ms, "task_id": task_id} if task_id else {"ms": ms}
+                log.info("%s %s %s", scope.get("method"), path, status, extra=extra)

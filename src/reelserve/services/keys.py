@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hmac
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from reelserve.domain.errors import InvalidParams, Unauthorized
 from reelserve.domain.ids import new_id
 from reelserve.domain.keys import ApiKey, hash_secret, hint_for, new_secret
 from reelserve.ports import Clock, KeyStore
+from reelserve.services.webhooks import new_webhook_secret
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,7 +25,14 @@ class KeyService:
         self._keys = keys
         self._clock = clock
 
-    def create(self, name: str) -> CreatedKey:
+    def create(
+        self,
+        name: str,
+        *,
+        rpm_limit: int | None = None,
+        max_in_flight: int | None = None,
+        balance_usd: Decimal | None = None,
+    ) -> CreatedKey:
         name = name.strip()
         if not name:
             raise InvalidParams("name: must not be empty")
@@ -37,7 +45,10 @@ class KeyService:
             hint=hint_for(secret),
             key_hash=hash_secret(secret),
             created_at=self._clock.now(),
-            webhook_secret="whsec_" + secrets.token_urlsafe(24),
+            webhook_secret=new_webhook_secret(),
+            rpm_limit=rpm_limit,
+            max_in_flight=max_in_flight,
+            balance_usd=balance_usd,
         )
         self._keys.add(key)
         return CreatedKey(key=key, secret=secret)

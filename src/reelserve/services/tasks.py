@@ -9,8 +9,15 @@ from dataclasses import dataclass
 from reelserve.domain import catalog, geometry, rules
 from reelserve.domain.errors import CallbackCheckFailed, InvalidParams, NotFound, Violation
 from reelserve.domain.files import FileRecord
+from reelserve.domain.idempotency import (
+    IdempotencyClaim,
+    IdempotencyConflict,
+    IdempotencyState,
+    check_key,
+)
 from reelserve.domain.ids import new_id
 from reelserve.domain.keys import ApiKey
+from reelserve.domain.limits import KeyLimits, RequestsPerMinute
 from reelserve.domain.requests import GenerationRequest, Mode
 from reelserve.domain.tasks import Task, TaskStatus
 from reelserve.ports import (
@@ -30,6 +37,8 @@ MAX_SEED = 2**31 - 1
 class TaskLimits:
     max_attempts: int = 3
     callback_timeout_s: float = 3.0
+    rpm: int = 0  # per key, on create; 0: no limit (a key's own setting wins)
+    max_in_flight: int = 0  # queued + running tasks per key; 0: no limit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,14 +66,49 @@ class TaskService:
         self._webhooks = webhooks
         self._limits = limits
         self._on_submitted = on_submitted
+        self._rpm = RequestsPerMinute()
 
     # --- create ---------------------------------------------------------------------------
 
-    def submit(self, owner: ApiKey, request: GenerationRequest, seed: int | None = None) -> Task:
+    def submit(
+        self,
+        owner: ApiKey,
+        request: GenerationRequest,
+        seed: int | None = None,
+        *,
+        idempotency_key: str | None = None,
+        fingerprint: str = "",
+    ) -> Task:
         """Validate, take in the images, check the callback, then persist a queued task.
 
         Nothing is written until every check passed, so a refused request leaves nothing behind.
+        With an Idempotency-Key, a repeat of a finished request returns the same task.
         """
+        claim = None
+        if idempotency_key is not None:
+            claim = IdempotencyClaim(
+                owner_key_id=owner.id, key=check_key(idempotency_key), fingerprint=fingerprint
+            )
+            outcome = self._tasks.begin_idempotent(claim, self._clock.now())
+            if outcome.state is IdempotencyState.DONE and outcome.task_id:
+                return self.get(owner, outcome.task_id)
+            if outcome.state is not IdempotencyState.STARTED:
+                raise IdempotencyConflict(claim.key, outcome.state)
+        try:
+            self._rpm.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
+            return self._create(owner, request, seed, claim)
+        except BaseException:
+            if claim is not None:
+                self._tasks.release_idempotent(claim)
+            raise
+
+    def _create(
+        self,
+        owner: ApiKey,
+        request: GenerationRequest,
+        seed: int | None,
+        claim: IdempotencyClaim | None,
+    ) -> Task:
         resolved = rules.resolve(request)
         frames = self._load_frames(request, resolved.mode)
         if request.callback_url:
@@ -99,9 +143,15 @@ class TaskService:
             callback_url=request.callback_url,
             warnings=resolved.warnings,
             max_attempts=self._limits.max_attempts,
+            cost_usd=resolved.spec.price(resolved.resolution, resolved.duration),
         )
         try:
-            self._tasks.add(task)
+            limits = KeyLimits(
+                rpm=None,
+                max_in_flight=owner.max_in_flight or self._limits.max_in_flight,
+                balance_usd=owner.balance_usd,
+            )
+            self._tasks.add(task, idempotency=claim, limits=limits)
         except Exception:
             for key in (first_key, last_key):
                 if key:

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Engine, and_, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, select, update
 
 from reelserve.adapters.db.engine import reading, writing
+from reelserve.adapters.db.outbox import enqueue_pushes
 from reelserve.adapters.db.rows import (
     file_to_row,
     key_to_row,
@@ -24,9 +25,17 @@ from reelserve.adapters.db.rows import (
     row_to_task,
     task_to_row,
 )
-from reelserve.adapters.db.tables import api_keys, files, tasks
+from reelserve.adapters.db.tables import api_keys, files, idempotency_keys, tasks
 from reelserve.domain.files import FileRecord
+from reelserve.domain.idempotency import (
+    KEEP_FOR,
+    STALE_AFTER,
+    IdempotencyClaim,
+    IdempotencyOutcome,
+    IdempotencyState,
+)
 from reelserve.domain.keys import ApiKey
+from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
 from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
 from reelserve.ports import Heartbeat, ReapResult, RenderedVideo, TaskPage
 
@@ -38,9 +47,96 @@ class SqlTaskStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def add(self, task: Task) -> None:
+    def add(
+        self,
+        task: Task,
+        *,
+        idempotency: IdempotencyClaim | None = None,
+        limits: KeyLimits | None = None,
+    ) -> None:
         with writing(self._engine) as conn:
+            if limits is not None and (limits.max_in_flight or limits.balance_usd is not None):
+                self._check_limits(conn, task, limits)
             conn.execute(insert(tasks).values(task_to_row(task)))
+            if idempotency is not None:
+                conn.execute(
+                    update(idempotency_keys)
+                    .where(
+                        idempotency_keys.c.owner_key_id == idempotency.owner_key_id,
+                        idempotency_keys.c.key == idempotency.key,
+                    )
+                    .values(state="done", task_id=task.id)
+                )
+
+    def _check_limits(self, conn: Connection, task: Task, limits: KeyLimits) -> None:
+        """Under the write lock (BEGIN IMMEDIATE / row lock), so two creates cannot both pass."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                select(api_keys.c.id).where(api_keys.c.id == task.owner_key_id).with_for_update()
+            )
+        in_flight = (
+            conn.execute(
+                select(tasks.c.cost_usd).where(
+                    tasks.c.owner_key_id == task.owner_key_id,
+                    tasks.c.status.in_((_QUEUED, *_ACTIVE)),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        check_in_flight(len(in_flight), limits.max_in_flight)
+        balance = conn.execute(
+            select(api_keys.c.balance_usd).where(api_keys.c.id == task.owner_key_id)
+        ).scalar_one_or_none()
+        if balance is not None:
+            reserved = sum((Decimal(c) for c in in_flight), Decimal("0"))
+            check_balance(Decimal(balance), reserved, task.cost_usd)
+
+    def begin_idempotent(self, claim: IdempotencyClaim, now: datetime) -> IdempotencyOutcome:
+        mine = [
+            idempotency_keys.c.owner_key_id == claim.owner_key_id,
+            idempotency_keys.c.key == claim.key,
+        ]
+        with writing(self._engine) as conn:
+            row = conn.execute(select(idempotency_keys).where(*mine)).mappings().first()
+            expired = row is not None and (
+                row["created_at"] < now - KEEP_FOR
+                or (row["state"] == "pending" and row["created_at"] < now - STALE_AFTER)
+            )
+            if row is None or expired:
+                conn.execute(delete(idempotency_keys).where(*mine))
+                conn.execute(
+                    insert(idempotency_keys).values(
+                        owner_key_id=claim.owner_key_id,
+                        key=claim.key,
+                        fingerprint=claim.fingerprint,
+                        state="pending",
+                        created_at=now,
+                    )
+                )
+                return IdempotencyOutcome(state=IdempotencyState.STARTED)
+        if row["fingerprint"] != claim.fingerprint:
+            return IdempotencyOutcome(state=IdempotencyState.MISMATCH)
+        if row["state"] == "done":
+            return IdempotencyOutcome(state=IdempotencyState.DONE, task_id=row["task_id"])
+        return IdempotencyOutcome(state=IdempotencyState.IN_FLIGHT)
+
+    def release_idempotent(self, claim: IdempotencyClaim) -> None:
+        with writing(self._engine) as conn:
+            conn.execute(
+                delete(idempotency_keys).where(
+                    idempotency_keys.c.owner_key_id == claim.owner_key_id,
+                    idempotency_keys.c.key == claim.key,
+                    idempotency_keys.c.state == "pending",
+                )
+            )
+
+    def prune_idempotency(self, now: datetime) -> int:
+        with writing(self._engine) as conn:
+            result = conn.execute(
+                delete(idempotency_keys).where(idempotency_keys.c.created_at < now - KEEP_FOR)
+            )
+        return int(result.rowcount)
 
     def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None:
         query = select(tasks).where(tasks.c.id == task_id)
@@ -146,7 +242,10 @@ class SqlTaskStore:
             .values(status=TaskStatus.PROCESSING.value, phase=Phase.RENDERING.value, updated_at=now)
         )
         with writing(self._engine) as conn:
-            return conn.execute(stmt).rowcount == 1
+            if conn.execute(stmt).rowcount != 1:
+                return False
+            enqueue_pushes(conn, [task_id], now)  # the push commits with the status change
+            return True
 
     def complete(
         self,
@@ -183,7 +282,22 @@ class SqlTaskStore:
             if conn.execute(stmt).rowcount != 1:
                 return False
             conn.execute(insert(files).values(file_to_row(file)))
+            self._charge(conn, file.owner_key_id, cost)
+            enqueue_pushes(conn, [task_id], now)
         return True
+
+    def _charge(self, conn: Connection, key_id: str, cost: Decimal) -> None:
+        """Charge a success (never a failure) to a key that keeps a balance; same transaction."""
+        query = select(api_keys.c.balance_usd).where(api_keys.c.id == key_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        balance = conn.execute(query).scalar_one_or_none()
+        if balance is not None and cost:
+            conn.execute(
+                update(api_keys)
+                .where(api_keys.c.id == key_id)
+                .values(balance_usd=str(Decimal(balance) - cost))
+            )
 
     def fail(
         self,
@@ -206,6 +320,7 @@ class SqlTaskStore:
                 error_code=code,
                 error_message=message,
                 failure_kind=kind.value,
+                cost_usd="0",  # failures are never charged
                 lease_token=None,
                 lease_owner=None,
                 lease_expires_at=None,
@@ -214,12 +329,15 @@ class SqlTaskStore:
             )
         )
         with writing(self._engine) as conn:
-            return conn.execute(stmt).rowcount == 1
+            if conn.execute(stmt).rowcount != 1:
+                return False
+            enqueue_pushes(conn, [task_id], now)
+            return True
 
     def request_cancel(self, task_id: str, owner_key_id: str, now: datetime) -> Task | None:
         mine = [tasks.c.id == task_id, tasks.c.owner_key_id == owner_key_id]
         with writing(self._engine) as conn:
-            conn.execute(
+            cancelled = conn.execute(
                 update(tasks)
                 .where(*mine, tasks.c.status == _QUEUED)
                 .values(
@@ -228,10 +346,13 @@ class SqlTaskStore:
                     error_code=1000,
                     error_message=CANCELLED_MESSAGE,
                     failure_kind=FailureKind.CANCELLED.value,
+                    cost_usd="0",
                     finished_at=now,
                     updated_at=now,
                 )
-            )
+                .returning(tasks.c.id)
+            ).scalars()
+            enqueue_pushes(conn, cancelled, now)
             conn.execute(
                 update(tasks)
                 .where(*mine, tasks.c.status.in_(_ACTIVE))
@@ -254,6 +375,7 @@ class SqlTaskStore:
                         error_code=1000,
                         error_message=LOST_MESSAGE,
                         failure_kind=FailureKind.LEASE.value,
+                        cost_usd="0",
                         finished_at=now,
                         updated_at=now,
                         **cleared,
@@ -263,6 +385,7 @@ class SqlTaskStore:
                 .scalars()
                 .all()
             )
+            enqueue_pushes(conn, failed, now)
             requeued = (
                 conn.execute(
                     update(tasks)

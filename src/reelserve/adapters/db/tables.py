@@ -103,6 +103,17 @@ tasks = Table(
     Index("ix_tasks_owner_created", "owner_key_id", "created_at"),
 )
 
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("owner_key_id", String(32), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | done
+    Column("task_id", String(32), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 files = Table(
     "files",
     metadata,
@@ -115,4 +126,43 @@ files = Table(
     Column("bytes", Integer, nullable=False),
     Column("content_type", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# --- callbacks (services/webhooks.py): the outbox and its attempt log ---------------------
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(80), primary_key=True),  # the webhook-id: msg_<task_id>_<event>
+    Column("task_id", String(32), nullable=False, index=True),
+    Column("owner_key_id", String(32), nullable=False),
+    Column("event", String(16), nullable=False),  # processing | success | failed
+    Column("seq", Integer, nullable=False),  # order of the task's events
+    Column("url", Text, nullable=False),
+    Column("body", Text, nullable=False),  # the exact JSON sent, so retries are byte-identical
+    Column("state", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),  # since the last (re)delivery
+    Column("next_at", UtcDateTime, nullable=False),
+    Column("lease_token", String(64), nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("last_http_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Index("ix_webhook_deliveries_state_next", "state", "next_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(80), nullable=False),
+    Column("task_id", String(32), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("http_status", Integer, nullable=False),  # 0: no answer
+    Column("outcome", String(16), nullable=False),  # delivered | retry | gave_up
+    Column("duration_ms", Integer, nullable=False),
+    Column("error", Text, nullable=False, default=""),
 )

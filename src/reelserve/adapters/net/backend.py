@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
+import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import httpcore
@@ -60,6 +64,28 @@ def _budget(timeout: float | None, timeout_exc: type[Exception]) -> float | None
     return left if timeout is None else min(timeout, left)
 
 
+@functools.cache
+def _dns_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="reelserve-dns")
+
+
+def _lookup(resolve: Resolver, host: str, port: int, timeout: float | None) -> Sequence[str]:
+    """``resolve(host, port)`` within ``timeout``: getaddrinfo itself cannot be given one."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return resolve(host, port)  # a literal address needs no lookup, and no thread
+    if timeout is None:
+        return resolve(host, port)
+    future = _dns_pool().submit(resolve, host, port)
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        raise httpcore.ConnectTimeout(f"DNS lookup of {host!r} timed out") from None
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     """Cuts every read and write to the time left before the caller's deadline."""
 
@@ -100,11 +126,14 @@ class GuardedBackend(httpcore.NetworkBackend):
         self._resolve = resolver
         self._inner = inner or httpcore.SyncBackend()
 
-    def checked_addresses(self, host: str, port: int) -> list[IPAddress]:
+    def checked_addresses(
+        self, host: str, port: int, timeout: float | None = None
+    ) -> list[IPAddress]:
         """Every address ``host`` resolves to; raises BlockedAddress if any one is not allowed."""
+        name = host.strip("[]")
         try:
-            answers = [ip_from_text(a) for a in self._resolve(host.strip("[]"), port)]
-        except (OSError, UnicodeError) as exc:
+            answers = [ip_from_text(a) for a in _lookup(self._resolve, name, port, timeout)]
+        except (OSError, UnicodeError, ValueError) as exc:
             raise httpcore.ConnectError(f"could not resolve {host!r}: {exc}") from exc
         if not answers:
             raise httpcore.ConnectError(f"could not resolve {host!r}")
@@ -124,7 +153,8 @@ class GuardedBackend(httpcore.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         last: Exception | None = None
-        for address in self.checked_addresses(host, port):
+        budget = _budget(timeout, httpcore.ConnectTimeout)
+        for address in self.checked_addresses(host, port, budget):
             budget = _budget(timeout, httpcore.ConnectTimeout)
             try:
                 stream = self._inner.connect_tcp(

@@ -75,12 +75,6 @@ class DiffusersEngine:
     def supports(self, mode: Mode) -> bool:
         return mode in self.pipelines
 
-    def preload(self) -> None:
-        """Load every pipeline of this model now (the registry's ``preload`` option)."""
-        with self.runtime.lock:
-            for mode, spec in self.pipelines.items():
-                self.runtime.pipeline(spec, mode)
-
     def plan(self, job: GenerationJob) -> Plan:
         spec = self.pipelines.get(job.mode)
         if spec is None:

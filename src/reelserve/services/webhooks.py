@@ -1,0 +1,274 @@
+"""Callbacks (MINIMAX_API.md §5): push bodies, Standard Webhooks signing, retries, delivery.
+
+A status change writes an outbox row in the same transaction (``adapters/db/outbox.py``); the
+workers' delivery loop calls ``WebhookService.deliver_due()``, which claims due rows under a lease,
+signs and POSTs each one, and records the attempt. A 2xx acknowledges a push; anything else (3xx
+included: redirects are not followed) is retried on ``RetryPolicy``'s schedule until it gives up.
+
+Signing follows Standard Webhooks 1.0 (research/reliability.md §B.1): ``webhook-id`` is stable
+across retries of one event, ``webhook-timestamp`` is this attempt's Unix time, and
+``webhook-signature`` is ``v1,`` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")). The key is
+the per-API-key secret ``whsec_<base64>`` with its prefix removed, decoded exactly as the
+``standardwebhooks`` package decodes it (standard alphabet, padding added), so its
+``Webhook(secret).verify(body, headers)`` accepts our pushes byte for byte.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import random
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from reelserve.domain.errors import InvalidParams, NotFound
+from reelserve.domain.keys import ApiKey
+from reelserve.domain.tasks import TaskStatus
+from reelserve.ports import Clock, TaskStore, WebhookSender
+
+log = logging.getLogger("reelserve.webhooks")
+
+SECRET_PREFIX = "whsec_"
+# Svix's schedule (one of the Standard Webhooks authors): the wait after failed attempt n.
+SCHEDULE_S: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+
+Outcome = Literal["delivered", "retry", "gave_up"]
+
+# The callback statuses are lowercase (§5); each event is pushed once, in this order.
+EVENTS: dict[TaskStatus, str] = {
+    TaskStatus.PROCESSING: "processing",
+    TaskStatus.SUCCEEDED: "success",
+    TaskStatus.FAILED: "failed",
+    TaskStatus.CANCELLED: "failed",
+}
+SEQUENCE = {"processing": 1, "success": 2, "failed": 2}
+
+
+# --- payload and signature -------------------------------------------------------------
+
+
+def push_body(
+    *, task_id: str, status: TaskStatus, file_id: str | None, error_code: int, error_message: str
+) -> bytes:
+    """The §5 push: the query body's shape without video size, with a lowercase status."""
+    if status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
+        resp = {"status_code": error_code or 1000, "status_msg": error_message or "unknown error"}
+    else:
+        resp = {"status_code": 0, "status_msg": "success"}
+    body = {
+        "task_id": task_id,
+        "status": EVENTS[status],
+        "file_id": (file_id or "") if status is TaskStatus.SUCCEEDED else "",
+        "base_resp": resp,
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def message_id(task_id: str, event: str) -> str:
+    """The ``webhook-id``: one per task and event, so retries and redeliveries deduplicate."""
+    return f"msg_{task_id}_{event}"
+
+
+def new_webhook_secret() -> str:
+    """``whsec_`` + 24 random bytes in standard base64 (the alphabet every SDK decodes)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def signing_key(secret: str) -> bytes:
+    """The HMAC key of ``whsec_<base64>``, decoded like ``standardwebhooks.Webhook``."""
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    return base64.b64decode(encoded + "==")
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, msg_id, timestamp, body),
+    }
+
+
+# --- retry policy ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """When to try again. ``scale`` compresses the schedule (tests, demos); jitter is ±10 %."""
+
+    delays_s: tuple[float, ...] = SCHEDULE_S
+    scale: float = 1.0
+    max_attempts: int = len(SCHEDULE_S) + 1
+    jitter: float = 0.1
+
+    def outcome(self, http_status: int, attempts: int) -> Outcome:
+        """What ``attempts`` tries, the last answered with ``http_status`` (0: none), lead to."""
+        if 200 <= http_status < 300:
+            return "delivered"
+        # 410 Gone: the receiver asks us to stop (Standard Webhooks).
+        if http_status == 410 or attempts >= self.max_attempts:
+            return "gave_up"
+        return "retry"
+
+    def delay_s(self, attempts: int, rand: float) -> float:
+        """Seconds to wait after failed attempt ``attempts`` (1-based); ``rand`` in [0, 1)."""
+        base = self.delays_s[min(max(attempts, 1), len(self.delays_s)) - 1]
+        return base * self.scale * (1 + self.jitter * (2 * rand - 1))
+
+
+# --- the outbox port -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimedDelivery:
+    id: str  # the webhook-id
+    task_id: str
+    event: str
+    url: str
+    body: bytes
+    attempt: int  # this attempt's number, counted from the last (re)delivery
+    secret: str  # the owner key's webhook secret
+    lease_token: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptRecord:
+    delivery_id: str
+    attempt: int
+    at: datetime
+    http_status: int  # 0: no answer (timeout, refused, connection failure)
+    outcome: Outcome
+    duration_ms: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryRecord:
+    id: str
+    task_id: str
+    event: str
+    url: str
+    state: str  # pending | delivered | failed
+    attempts: int
+    next_at: datetime | None
+    last_http_status: int | None
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None
+    log: tuple[AttemptRecord, ...] = ()
+
+
+class OutboxStore(Protocol):
+    def claim(self, now: datetime, lease_for: timedelta) -> ClaimedDelivery | None:
+        """Atomically take one due delivery (earlier events of its task first) under a lease."""
+        ...
+
+    def record(
+        self, delivery: ClaimedDelivery, attempt: AttemptRecord, next_at: datetime | None
+    ) -> bool:
+        """Log the attempt; settle the delivery when the lease still holds (False otherwise)."""
+        ...
+
+    def deliveries(self, task_id: str) -> Sequence[DeliveryRecord]: ...
+
+    def redeliver(
+        self, task_id: str, delivery_id: str | None, now: datetime
+    ) -> DeliveryRecord | None:
+        """Make a delivery (default: the task's latest) due now with a fresh attempt budget."""
+        ...
+
+
+# --- the use case ----------------------------------------------------------------------
+
+
+class WebhookService:
+    def __init__(
+        self,
+        *,
+        outbox: OutboxStore,
+        tasks: TaskStore,
+        sender: WebhookSender,
+        clock: Clock,
+        policy: RetryPolicy = RetryPolicy(),
+        timeout_s: float = 10.0,
+        rand: Callable[[], float] = random.random,
+        on_outcome: Callable[[Outcome], None] = lambda _: None,
+    ) -> None:
+        self._outbox = outbox
+        self._tasks = tasks
+        self._sender = sender
+        self._clock = clock
+        self._policy = policy
+        self._timeout_s = timeout_s
+        self._rand = rand
+        self._on_outcome = on_outcome
+        # Long enough that a slow receiver never has its push taken over mid-request.
+        self._lease = timedelta(seconds=timeout_s + 30)
+
+    def deliver_due(self, limit: int = 100) -> int:
+        """Send up to ``limit`` due pushes, one at a time; the number of attempts made."""
+        done = 0
+        while done < limit:
+            claimed = self._outbox.claim(self._clock.now(), self._lease)
+            if claimed is None:
+                break
+            self.attempt(claimed)
+            done += 1
+        return done
+
+    def attempt(self, delivery: ClaimedDelivery) -> Outcome:
+        started = self._clock.now()
+        stamp = int(started.timestamp())
+        headers = signed_headers(delivery.secret, delivery.id, stamp, delivery.body)
+        began = time.monotonic()
+        status = self._sender.deliver(delivery.url, delivery.body, headers, self._timeout_s)
+        duration_ms = round((time.monotonic() - began) * 1000)
+        outcome = self._policy.outcome(status, delivery.attempt)
+        next_at = None
+        if outcome == "retry":
+            delay = self._policy.delay_s(delivery.attempt, self._rand())
+            next_at = self._clock.now() + timedelta(seconds=delay)
+        record = AttemptRecord(
+            delivery_id=delivery.id,
+            attempt=delivery.attempt,
+            at=started,
+            http_status=status,
+            outcome=outcome,
+            duration_ms=duration_ms,
+            error="" if outcome == "delivered" else (f"HTTP {status}" if status else "no answer"),
+        )
+        if not self._outbox.record(delivery, record, next_at):
+            log.warning("webhook %s: lease lost before the attempt was recorded", delivery.id)
+        if outcome != "delivered":
+            log.info("webhook %s attempt %d: %s", delivery.id, delivery.attempt, record.error)
+        self._on_outcome(outcome)
+        return outcome
+
+    def log(self, owner: ApiKey, task_id: str) -> Sequence[DeliveryRecord]:
+        self._own(owner, task_id)
+        return self._outbox.deliveries(task_id)
+
+    def redeliver(self, owner: ApiKey, task_id: str, delivery_id: str | None) -> DeliveryRecord:
+        self._own(owner, task_id)
+        record = self._outbox.redeliver(task_id, delivery_id or None, self._clock.now())
+        if record is None:
+            if delivery_id:
+                raise NotFound("delivery", delivery_id)
+            raise InvalidParams(f"task_id: task {task_id!r} has no callback deliveries")
+        return record
+
+    def _own(self, owner: ApiKey, task_id: str) -> None:
+        if not task_id or self._tasks.get(task_id, owner.id) is None:
+            raise NotFound("task", task_id)
