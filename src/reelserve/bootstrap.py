@@ -90,7 +90,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     task_store = SqlTaskStore(database)
     files = LocalFileStore(Path(settings.data_dir) / "files")
     preview = PreviewEngine(preset=settings.preview_preset, crf=settings.preview_crf)
-    router = load_router(settings.engine_registry, preview=preview)
+    router = load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
     networks = allowed_networks(settings)
     intake = PillowImageIntake(
         HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)

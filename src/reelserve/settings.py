@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         description="TOML file mapping model names to engines (see engines.example.toml); "
         "default: every model on the preview engine.",
     )
+    engine_device: str = Field(
+        "auto", description="Device for the diffusers engine: auto, cuda, cuda:N or cpu."
+    )
     preview_preset: str = Field("veryfast", description="x264 preset of the preview engine.")
     preview_crf: int = Field(23, ge=0, le=51, description="x264 CRF of the preview engine.")
     fetch_timeout_s: float = Field(

@@ -140,7 +140,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         for address in answers:
             reason = refusal(address, self._allow)
             if reason is not None:
-                literal = host.strip("[]") == str(address)
+                literal = name == str(address)
                 raise BlockedAddress(reason if literal else f"{reason}; {host!r} resolves to it")
         return list(dict.fromkeys(answers))  # keep the resolver's order, drop repeats
 
