@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.server import Server, create_key  # noqa: E402
+from tests.e2e.server import Server, create_key
 
 BODY = {"model": "MiniMax-Hailuo-02", "prompt": "A paper boat drifts down a rainy street [Push in]"}
 
@@ -32,13 +32,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run_level(url: str, key: str, clients: int, per_client: int, kind: str) -> dict[str, float]:
+async def run_level(
+    url: str, key: str, clients: int, per_client: int, kind: str
+) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     locked = 0
     task_ids: list[str] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}, limits=limits, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {key}"}, limits=limits, timeout=30
+    ) as http:
         if kind == "query":
             created = await http.post("/v1/video_generation", json=BODY)
             task_ids.append(created.json()["task_id"])
@@ -50,12 +54,16 @@ async def run_level(url: str, key: str, clients: int, per_client: int, kind: str
                 if kind == "create":
                     response = await http.post("/v1/video_generation", json=BODY)
                 elif kind == "query":
-                    response = await http.get("/v1/query/video_generation", params={"task_id": task_ids[0]})
+                    response = await http.get(
+                        "/v1/query/video_generation", params={"task_id": task_ids[0]}
+                    )
                 else:
                     response = await http.get("/healthz")
                 latencies.append((time.perf_counter() - start) * 1000)
                 text = response.text
-                if response.status_code != 200 or ('"status_code":0' not in text and kind != "healthz"):
+                if response.status_code != 200 or (
+                    '"status_code":0' not in text and kind != "healthz"
+                ):
                     errors += 1
                     locked += "locked" in text
 
@@ -63,15 +71,23 @@ async def run_level(url: str, key: str, clients: int, per_client: int, kind: str
         await asyncio.gather(*(client() for _ in range(clients)))
         elapsed = time.perf_counter() - began
     return {
-        "kind": kind, "clients": clients, "requests": len(latencies),
-        "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
-        "max_ms": max(latencies), "rps": len(latencies) / elapsed, "errors": errors, "locked": locked,
+        "kind": kind,
+        "clients": clients,
+        "requests": len(latencies),
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies),
+        "rps": len(latencies) / elapsed,
+        "errors": errors,
+        "locked": locked,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=640, help="requests per level (split across clients)")
+    parser.add_argument(
+        "--requests", type=int, default=640, help="requests per level (split across clients)"
+    )
     parser.add_argument("--levels", default="1,8,32,64")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
@@ -91,8 +107,10 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['kind']:<10}{r['clients']:>8}{r['requests']:>7}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-              f"{r['max_ms']:>9.1f}{r['rps']:>9.0f}{r['errors']:>8}{r['locked']:>8}")
+        print(
+            f"{r['kind']:<10}{r['clients']:>8}{r['requests']:>7}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+            f"{r['max_ms']:>9.1f}{r['rps']:>9.0f}{r['errors']:>8}{r['locked']:>8}"
+        )
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "api_load.json").write_text(json.dumps(rows, indent=2))

@@ -56,7 +56,9 @@ async def client(container: Container, api_key: str) -> AsyncIterator[httpx.Asyn
         yield http
 
 
-def png_data_url(width: int = 640, height: int = 360, color: tuple[int, int, int] = (200, 80, 40)) -> str:
+def png_data_url(
+    width: int = 640, height: int = 360, color: tuple[int, int, int] = (200, 80, 40)
+) -> str:
     """A PNG with some structure (gradient + square), as a data URL."""
     image = Image.new("RGB", (width, height), color)
     for x in range(0, width, 8):

@@ -25,7 +25,9 @@ def as_key(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-async def test_same_key_and_body_returns_the_same_task(client: httpx.AsyncClient, container: Container) -> None:
+async def test_same_key_and_body_returns_the_same_task(
+    client: httpx.AsyncClient, container: Container
+) -> None:
     headers = {"Idempotency-Key": "order-42"}
     first = (await client.post("/v1/video_generation", json=BODY, headers=headers)).json()
     again = (await client.post("/v1/video_generation", json=BODY, headers=headers)).json()
@@ -34,41 +36,61 @@ async def test_same_key_and_body_returns_the_same_task(client: httpx.AsyncClient
     assert task_count(container) == 1
 
 
-async def test_same_key_with_another_body_is_refused(client: httpx.AsyncClient, container: Container) -> None:
+async def test_same_key_with_another_body_is_refused(
+    client: httpx.AsyncClient, container: Container
+) -> None:
     headers = {"Idempotency-Key": "k"}
     await client.post("/v1/video_generation", json=BODY, headers=headers)
-    other = await client.post("/v1/video_generation", json={**BODY, "prompt": "else"}, headers=headers)
+    other = await client.post(
+        "/v1/video_generation", json={**BODY, "prompt": "else"}, headers=headers
+    )
     assert other.status_code == 422
     assert other.json()["base_resp"]["status_code"] == 2013
     assert "different request body" in other.json()["base_resp"]["status_msg"]
     assert task_count(container) == 1
 
 
-async def test_keys_are_scoped_per_api_key(client: httpx.AsyncClient, container: Container, other_key: str) -> None:
+async def test_keys_are_scoped_per_api_key(
+    client: httpx.AsyncClient, container: Container, other_key: str
+) -> None:
     headers = {"Idempotency-Key": "shared"}
     mine = (await client.post("/v1/video_generation", json=BODY, headers=headers)).json()
-    theirs = (await client.post("/v1/video_generation", json=BODY, headers={**headers, **as_key(other_key)})).json()
+    theirs = (
+        await client.post(
+            "/v1/video_generation", json=BODY, headers={**headers, **as_key(other_key)}
+        )
+    ).json()
     assert mine["task_id"] != theirs["task_id"]
 
 
-async def test_concurrent_duplicates_create_one_task(client: httpx.AsyncClient, container: Container) -> None:
+async def test_concurrent_duplicates_create_one_task(
+    client: httpx.AsyncClient, container: Container
+) -> None:
     headers = {"Idempotency-Key": "burst"}
-    answers = await asyncio.gather(*(client.post("/v1/video_generation", json=BODY, headers=headers) for _ in range(30)))
+    answers = await asyncio.gather(
+        *(client.post("/v1/video_generation", json=BODY, headers=headers) for _ in range(30))
+    )
     assert task_count(container) == 1
     ids = {a.json()["task_id"] for a in answers if a.status_code == 200}
     assert len(ids) == 1
     assert all(a.status_code in (200, 409) for a in answers)
 
 
-async def test_a_refused_request_does_not_keep_its_key(client: httpx.AsyncClient, container: Container) -> None:
+async def test_a_refused_request_does_not_keep_its_key(
+    client: httpx.AsyncClient, container: Container
+) -> None:
     headers = {"Idempotency-Key": "retry-me"}
-    bad = (await client.post("/v1/video_generation", json={**BODY, "duration": 7}, headers=headers)).json()
+    bad = (
+        await client.post("/v1/video_generation", json={**BODY, "duration": 7}, headers=headers)
+    ).json()
     assert bad["base_resp"]["status_code"] == 2013
     good = (await client.post("/v1/video_generation", json=BODY, headers=headers)).json()
     assert good["base_resp"]["status_code"] == 0
 
 
-async def test_requests_per_minute_answer_1002_with_retry_after(client: httpx.AsyncClient, container: Container) -> None:
+async def test_requests_per_minute_answer_1002_with_retry_after(
+    client: httpx.AsyncClient, container: Container
+) -> None:
     secret = container.keys.create("slow", rpm_limit=2).secret
     codes = []
     for _ in range(3):
@@ -90,7 +112,9 @@ async def test_tasks_in_flight_are_capped(client: httpx.AsyncClient, container: 
     assert third["base_resp"]["status_code"] == 0
 
 
-async def test_balance_is_charged_on_success_only(client: httpx.AsyncClient, container: Container) -> None:
+async def test_balance_is_charged_on_success_only(
+    client: httpx.AsyncClient, container: Container
+) -> None:
     created = container.keys.create("prepaid", balance_usd=Decimal("0.60"))
     headers = as_key(created.secret)
     first = (await client.post("/v1/video_generation", json=BODY, headers=headers)).json()

@@ -23,8 +23,18 @@ async def create(client: httpx.AsyncClient, **kwargs: object) -> dict[str, objec
     return response.json()  # type: ignore[no-any-return]
 
 
-async def test_every_violation_is_reported_at_once(client: httpx.AsyncClient, container: Container) -> None:
-    body = await create(client, json={"model": "MiniMax-Hailuo-02", "duration": 10, "resolution": "1080P", "prompt": "x" * 2001})
+async def test_every_violation_is_reported_at_once(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    body = await create(
+        client,
+        json={
+            "model": "MiniMax-Hailuo-02",
+            "duration": 10,
+            "resolution": "1080P",
+            "prompt": "x" * 2001,
+        },
+    )
     assert body["base_resp"]["status_code"] == 2013  # type: ignore[index]
     message = body["base_resp"]["status_msg"]  # type: ignore[index]
     assert message.startswith("invalid params, ")
@@ -39,14 +49,29 @@ async def test_every_violation_is_reported_at_once(client: httpx.AsyncClient, co
         ({"model": "Nope-1", "prompt": "x"}, "unsupported model: 'Nope-1'"),
         ({"model": "MiniMax-Hailuo-2.3-Fast", "prompt": "x"}, "does not support text-to-video"),
         ({"model": "MiniMax-Hailuo-02"}, "prompt: is required"),
-        ({"model": "MiniMax-Hailuo-02", "prompt": "x", "duration": "6"}, "duration: '6' is not valid"),
+        (
+            {"model": "MiniMax-Hailuo-02", "prompt": "x", "duration": "6"},
+            "duration: '6' is not valid",
+        ),
         ({"model": "MiniMax-Hailuo-02", "prompt": "x", "resolution": "4K"}, "resolution: '4K'"),
-        ({"model": "MiniMax-Hailuo-02", "prompt": "x", "prompt_optimizer": "yes"}, "prompt_optimizer: 'yes'"),
+        (
+            {"model": "MiniMax-Hailuo-02", "prompt": "x", "prompt_optimizer": "yes"},
+            "prompt_optimizer: 'yes'",
+        ),
         ({"model": 7, "prompt": "x"}, "model: 7 is not valid"),
         ({"prompt": "x"}, "model: is required"),
-        ({"model": "MiniMax-Hailuo-02", "last_frame_image": "data:image/png;base64,AAAA"}, "first_frame_image: is required"),
+        (
+            {"model": "MiniMax-Hailuo-02", "last_frame_image": "data:image/png;base64,AAAA"},
+            "first_frame_image: is required",
+        ),
         ({"model": "MiniMax-Hailuo-02", "first_frame_image": "aGVsbG8="}, "first_frame_image"),
-        ({"model": "MiniMax-Hailuo-02", "first_frame_image": "data:image/png;base64,bm90IGFuIGltYWdl"}, "first_frame_image"),
+        (
+            {
+                "model": "MiniMax-Hailuo-02",
+                "first_frame_image": "data:image/png;base64,bm90IGFuIGltYWdl",
+            },
+            "first_frame_image",
+        ),
     ],
 )
 async def test_rule_violations_answer_2013_naming_field_and_value(
@@ -58,9 +83,7 @@ async def test_rule_violations_answer_2013_naming_field_and_value(
     assert task_count(container) == 0
 
 
-@pytest.mark.parametrize(
-    "raw", [b"{not json", b"[1, 2]", b'"text"', b"", b"\xff\xfe", b"null"]
-)
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b"", b"\xff\xfe", b"null"])
 async def test_malformed_bodies_answer_2013(client: httpx.AsyncClient, raw: bytes) -> None:
     body = await create(client, content=raw, headers={"Content-Type": "application/json"})
     assert body["base_resp"]["status_code"] == 2013
@@ -71,7 +94,9 @@ async def test_oversized_bodies_are_refused_without_reading_them(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     container.settings.max_body_bytes = 1000
-    body = await create(client, content=b"{" + b" " * 5000 + b"}", headers={"Content-Type": "application/json"})
+    body = await create(
+        client, content=b"{" + b" " * 5000 + b"}", headers={"Content-Type": "application/json"}
+    )
     assert body["base_resp"]["status_code"] == 2013
     assert "over the limit of 1000 bytes" in body["base_resp"]["status_msg"]
 
@@ -81,7 +106,13 @@ async def test_unknown_fields_are_ignored_and_stray_spaces_tolerated(
 ) -> None:
     body = await create(
         client,
-        json={"model": "MiniMax-Hailuo-02", "prompt": "x", "prompt_optimizer ": False, "aspect_ratio": "9:16", "GroupId": "1"},
+        json={
+            "model": "MiniMax-Hailuo-02",
+            "prompt": "x",
+            "prompt_optimizer ": False,
+            "aspect_ratio": "9:16",
+            "GroupId": "1",
+        },
     )
     assert body["base_resp"]["status_code"] == 0
     task = container.task_store.get(body["task_id"])  # type: ignore[arg-type]
@@ -90,11 +121,15 @@ async def test_unknown_fields_are_ignored_and_stray_spaces_tolerated(
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer wrong", "Basic abc", "rs_123"])
-async def test_missing_or_wrong_key_answers_1004(client: httpx.AsyncClient, header: str | None) -> None:
+async def test_missing_or_wrong_key_answers_1004(
+    client: httpx.AsyncClient, header: str | None
+) -> None:
     headers = {"Authorization": header} if header is not None else {}
     client.headers.pop("Authorization")
     for request in (
-        client.post("/v1/video_generation", json={"model": "T2V-01", "prompt": "x"}, headers=headers),
+        client.post(
+            "/v1/video_generation", json={"model": "T2V-01", "prompt": "x"}, headers=headers
+        ),
         client.get("/v1/query/video_generation", params={"task_id": "1"}, headers=headers),
         client.get("/v1/files/retrieve", params={"file_id": "1"}, headers=headers),
     ):
@@ -106,7 +141,10 @@ async def test_missing_or_wrong_key_answers_1004(client: httpx.AsyncClient, head
 async def test_revoked_key_answers_1004(client: httpx.AsyncClient, container: Container) -> None:
     container.keys.revoke("test")
     body = await create(client, json={"model": "T2V-01", "prompt": "x"})
-    assert body["base_resp"] == {"status_code": 1004, "status_msg": "authentication failed, API key revoked"}
+    assert body["base_resp"] == {
+        "status_code": 1004,
+        "status_msg": "authentication failed, API key revoked",
+    }
 
 
 async def test_unknown_and_foreign_ids_answer_not_found(
@@ -115,11 +153,18 @@ async def test_unknown_and_foreign_ids_answer_not_found(
     mine = (await create(client, json={"model": "T2V-01", "prompt": "x"}))["task_id"]
     for task_id in ("123", "abc", mine):
         headers = {"Authorization": f"Bearer {other_key}"} if task_id == mine else {}
-        body = (await client.get("/v1/query/video_generation", params={"task_id": task_id}, headers=headers)).json()
+        body = (
+            await client.get(
+                "/v1/query/video_generation", params={"task_id": task_id}, headers=headers
+            )
+        ).json()
         assert body["base_resp"]["status_code"] == 2013
         assert f"task not found: '{task_id}'" in body["base_resp"]["status_msg"]
     body = (await client.get("/v1/query/video_generation")).json()
-    assert body["base_resp"] == {"status_code": 2013, "status_msg": "invalid params, task_id: is required"}
+    assert body["base_resp"] == {
+        "status_code": 2013,
+        "status_msg": "invalid params, task_id: is required",
+    }
     for file_id in ("999", "x1"):
         body = (await client.get("/v1/files/retrieve", params={"file_id": file_id})).json()
         assert body["base_resp"]["status_code"] == 2013

@@ -8,9 +8,9 @@ import io
 import av
 import httpx
 import pytest
+from tests.conftest import png_data_url
 
 from reelserve.bootstrap import Container
-from tests.conftest import png_data_url
 
 pytestmark = pytest.mark.asyncio
 
@@ -23,13 +23,23 @@ def probe(data: bytes) -> tuple[int, int, int, float]:
     with av.open(io.BytesIO(data)) as media:
         stream = media.streams.video[0]
         frames = sum(1 for _ in media.decode(stream))
-        return stream.codec_context.width, stream.codec_context.height, frames, float(stream.average_rate or 0)
+        return (
+            stream.codec_context.width,
+            stream.codec_context.height,
+            frames,
+            float(stream.average_rate or 0),
+        )
 
 
 async def test_default_t2v_request_ends_in_a_1366x768_150_frame_mp4(
     client: httpx.AsyncClient, container: Container
 ) -> None:
-    created = (await client.post("/v1/video_generation", json={"model": "MiniMax-Hailuo-02", "prompt": "A lighthouse at dusk"})).json()
+    created = (
+        await client.post(
+            "/v1/video_generation",
+            json={"model": "MiniMax-Hailuo-02", "prompt": "A lighthouse at dusk"},
+        )
+    ).json()
     assert created["base_resp"] == {"status_code": 0, "status_msg": "success"}
     task_id = created["task_id"]
     assert isinstance(task_id, str) and task_id.isdigit()
@@ -72,9 +82,17 @@ async def test_default_t2v_request_ends_in_a_1366x768_150_frame_mp4(
 async def test_gateway_prefixes_serve_the_same_api(
     client: httpx.AsyncClient, container: Container, prefix: str
 ) -> None:
-    created = (await client.post(f"{prefix}/v1/video_generation", json={"model": "T2V-01", "prompt": "waves"})).json()
+    created = (
+        await client.post(
+            f"{prefix}/v1/video_generation", json={"model": "T2V-01", "prompt": "waves"}
+        )
+    ).json()
     assert created["base_resp"]["status_code"] == 0
-    query = (await client.get(f"{prefix}/v1/query/video_generation", params={"task_id": created["task_id"]})).json()
+    query = (
+        await client.get(
+            f"{prefix}/v1/query/video_generation", params={"task_id": created["task_id"]}
+        )
+    ).json()
     assert query["status"] == "Queueing"
 
 
@@ -91,7 +109,9 @@ async def test_image_to_video_keeps_the_first_frame_aspect(
     created = (await client.post("/v1/video_generation", json=body)).json()
     assert created["base_resp"]["status_code"] == 0, created
     await run_worker(container)
-    done = (await client.get("/v1/query/video_generation", params={"task_id": created["task_id"]})).json()
+    done = (
+        await client.get("/v1/query/video_generation", params={"task_id": created["task_id"]})
+    ).json()
     assert done["status"] == "Success"
     assert (done["video_width"], done["video_height"]) == (576, 512)
 
@@ -108,15 +128,23 @@ async def test_first_and_last_frame_video_crops_the_last_frame(
     created = (await client.post("/v1/video_generation", json=body)).json()
     assert created["base_resp"]["status_code"] == 0, created
     await run_worker(container)
-    done = (await client.get("/v1/query/video_generation", params={"task_id": created["task_id"]})).json()
+    done = (
+        await client.get("/v1/query/video_generation", params={"task_id": created["task_id"]})
+    ).json()
     assert (done["status"], done["video_width"], done["video_height"]) == ("Success", 1366, 768)
 
 
 async def test_range_requests_on_downloads(client: httpx.AsyncClient, container: Container) -> None:
-    created = (await client.post("/v1/video_generation", json={"model": "T2V-01", "prompt": "rain"})).json()
+    created = (
+        await client.post("/v1/video_generation", json={"model": "T2V-01", "prompt": "rain"})
+    ).json()
     await run_worker(container)
-    done = (await client.get("/v1/query/video_generation", params={"task_id": created["task_id"]})).json()
-    url = (await client.get("/v1/files/retrieve", params={"file_id": done["file_id"]})).json()["file"]["download_url"]
+    done = (
+        await client.get("/v1/query/video_generation", params={"task_id": created["task_id"]})
+    ).json()
+    url = (await client.get("/v1/files/retrieve", params={"file_id": done["file_id"]})).json()[
+        "file"
+    ]["download_url"]
     part = await client.get(url, headers={"Range": "bytes=0-99"})
     assert part.status_code == 206
     assert len(part.content) == 100
@@ -126,10 +154,16 @@ async def test_range_requests_on_downloads(client: httpx.AsyncClient, container:
 async def test_tampered_and_expired_download_urls_are_refused(
     client: httpx.AsyncClient, container: Container
 ) -> None:
-    created = (await client.post("/v1/video_generation", json={"model": "T2V-01", "prompt": "snow"})).json()
+    created = (
+        await client.post("/v1/video_generation", json={"model": "T2V-01", "prompt": "snow"})
+    ).json()
     await run_worker(container)
-    done = (await client.get("/v1/query/video_generation", params={"task_id": created["task_id"]})).json()
-    url = (await client.get("/v1/files/retrieve", params={"file_id": done["file_id"]})).json()["file"]["download_url"]
+    done = (
+        await client.get("/v1/query/video_generation", params={"task_id": created["task_id"]})
+    ).json()
+    url = (await client.get("/v1/files/retrieve", params={"file_id": done["file_id"]})).json()[
+        "file"
+    ]["download_url"]
     tampered = url[:-4] + ("0000" if not url.endswith("0000") else "1111")
     assert (await client.get(tampered)).status_code == 403
     expired = url.replace("expires=", "expires=1")  # a different expiry breaks the signature

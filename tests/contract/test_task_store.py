@@ -27,12 +27,29 @@ def store(tmp_path: Path) -> SqlTaskStore:
     return SqlTaskStore(engine)
 
 
-def make_task(task_id: str, owner: str = "k1", created: datetime = T0, max_attempts: int = 3) -> Task:
+def make_task(
+    task_id: str, owner: str = "k1", created: datetime = T0, max_attempts: int = 3
+) -> Task:
     return Task(
-        id=task_id, owner_key_id=owner, model="MiniMax-Hailuo-02", requested_model="MiniMax-Hailuo-02",
-        mode=Mode.T2V, prompt="p", camera_prompt="p", prompt_optimizer=True, duration=6,
-        resolution="768P", width=1366, height=768, fps=25, frame_count=150, aigc_watermark=False,
-        seed=1, created_at=created, updated_at=created, max_attempts=max_attempts,
+        id=task_id,
+        owner_key_id=owner,
+        model="MiniMax-Hailuo-02",
+        requested_model="MiniMax-Hailuo-02",
+        mode=Mode.T2V,
+        prompt="p",
+        camera_prompt="p",
+        prompt_optimizer=True,
+        duration=6,
+        resolution="768P",
+        width=1366,
+        height=768,
+        fps=25,
+        frame_count=150,
+        aigc_watermark=False,
+        seed=1,
+        created_at=created,
+        updated_at=created,
+        max_attempts=max_attempts,
     )
 
 
@@ -41,8 +58,16 @@ def video() -> RenderedVideo:
 
 
 def record(task_id: str, file_id: str = "77") -> FileRecord:
-    return FileRecord(id=file_id, owner_key_id="k1", task_id=task_id, storage_key=f"outputs/{task_id}/1.mp4",
-                      filename="output.mp4", purpose="video_generation", bytes=10, created_at=T0)
+    return FileRecord(
+        id=file_id,
+        owner_key_id="k1",
+        task_id=task_id,
+        storage_key=f"outputs/{task_id}/1.mp4",
+        filename="output.mp4",
+        purpose="video_generation",
+        bytes=10,
+        created_at=T0,
+    )
 
 
 def test_claims_take_the_oldest_first_and_each_task_once(store: SqlTaskStore) -> None:
@@ -83,10 +108,16 @@ def test_only_the_lease_holder_records_a_result(store: SqlTaskStore) -> None:
     assert fresh is not None and fresh.lease is not None and fresh.attempts == 2
     assert not store.start_processing("1", stale.lease.token, T0)
     assert store.start_processing("1", fresh.lease.token, T0)
-    assert not store.complete("1", stale.lease.token, T0, file=record("1"), cost=Decimal("1"), video=video())
-    assert not store.fail("1", stale.lease.token, T0, code=1000, message="x", kind=FailureKind.ENGINE)
+    assert not store.complete(
+        "1", stale.lease.token, T0, file=record("1"), cost=Decimal("1"), video=video()
+    )
+    assert not store.fail(
+        "1", stale.lease.token, T0, code=1000, message="x", kind=FailureKind.ENGINE
+    )
     assert not store.heartbeat("1", stale.lease.token, T0, LEASE).alive
-    assert store.complete("1", fresh.lease.token, T0, file=record("1"), cost=Decimal("0.28"), video=video())
+    assert store.complete(
+        "1", fresh.lease.token, T0, file=record("1"), cost=Decimal("0.28"), video=video()
+    )
     done = store.get("1")
     assert done is not None and done.status is TaskStatus.SUCCEEDED and done.file_id == "77"
     assert done.cost_usd == Decimal("0.28") and done.lease is None
@@ -98,12 +129,19 @@ def test_heartbeats_extend_the_lease_and_carry_progress_and_cancel(store: SqlTas
     store.add(make_task("1"))
     task = store.claim("w", T0, LEASE)
     assert task is not None and task.lease is not None
-    beat = store.heartbeat("1", task.lease.token, T0 + timedelta(seconds=20), LEASE,
-                           Progress(phase=Phase.RENDERING, step=5, total=150))
+    beat = store.heartbeat(
+        "1",
+        task.lease.token,
+        T0 + timedelta(seconds=20),
+        LEASE,
+        Progress(phase=Phase.RENDERING, step=5, total=150),
+    )
     assert beat.alive and not beat.cancel_requested
     assert store.reap(T0 + LEASE + timedelta(seconds=1)).requeued == ()  # renewed
     saved = store.get("1")
-    assert saved is not None and saved.progress == Progress(phase=Phase.RENDERING, step=5, total=150)
+    assert saved is not None and saved.progress == Progress(
+        phase=Phase.RENDERING, step=5, total=150
+    )
     store.request_cancel("1", "k1", T0)
     assert store.heartbeat("1", task.lease.token, T0, LEASE).cancel_requested
 

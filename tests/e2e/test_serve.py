@@ -10,7 +10,6 @@ from pathlib import Path
 import av
 import httpx
 import pytest
-
 from tests.e2e.server import Server, create_key
 
 pytestmark = pytest.mark.slow
@@ -28,7 +27,9 @@ def server(data_dir: Path) -> Iterator[Server]:
     running.stop()
 
 
-def poll(http: httpx.Client, task_id: str, until: set[str], timeout: float = 120) -> dict[str, object]:
+def poll(
+    http: httpx.Client, task_id: str, until: set[str], timeout: float = 120
+) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = http.get("/v1/query/video_generation", params={"task_id": task_id}).json()
@@ -40,8 +41,13 @@ def poll(http: httpx.Client, task_id: str, until: set[str], timeout: float = 120
 
 def test_create_poll_retrieve_download(server: Server, data_dir: Path) -> None:
     key = create_key(data_dir)
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
-        created = http.post("/v1/video_generation", json={"model": "MiniMax-Hailuo-02", "prompt": "A fox in snow [Pan left]"}).json()
+    with httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    ) as http:
+        created = http.post(
+            "/v1/video_generation",
+            json={"model": "MiniMax-Hailuo-02", "prompt": "A fox in snow [Pan left]"},
+        ).json()
         assert created["base_resp"]["status_code"] == 0
         done = poll(http, created["task_id"], {"Success", "Fail"})
         assert done["status"] == "Success", done
@@ -63,15 +69,22 @@ def test_serve_on_an_empty_data_dir_prints_a_first_key(tmp_path: Path) -> None:
         log = fresh.log.read_text()
         key = next(word for word in log.split() if word.startswith("REELSERVE_API_KEY="))
         secret = key.split("=", 1)[1]
-        body = httpx.get(f"{fresh.url}/v1/query/video_generation", params={"task_id": "1"},
-                         headers={"Authorization": f"Bearer {secret}"}).json()
+        body = httpx.get(
+            f"{fresh.url}/v1/query/video_generation",
+            params={"task_id": "1"},
+            headers={"Authorization": f"Bearer {secret}"},
+        ).json()
         assert body["base_resp"]["status_code"] == 2013  # authenticated: the task is unknown
     finally:
         fresh.stop()
 
 
 def test_tasks_survive_kill_9_of_the_server(data_dir: Path) -> None:
-    env = {"REELSERVE_LEASE_S": "2", "REELSERVE_HEARTBEAT_S": "0.5", "REELSERVE_REAP_INTERVAL_S": "0.5"}
+    env = {
+        "REELSERVE_LEASE_S": "2",
+        "REELSERVE_HEARTBEAT_S": "0.5",
+        "REELSERVE_REAP_INTERVAL_S": "0.5",
+    }
     first = Server(data_dir, **env).start()
     key = create_key(data_dir)
     headers = {"Authorization": f"Bearer {key}"}
@@ -85,7 +98,9 @@ def test_tasks_survive_kill_9_of_the_server(data_dir: Path) -> None:
     second = Server(data_dir, port=first.port, **env).start()
     try:
         with httpx.Client(base_url=second.url, headers=headers, timeout=30) as http:
-            statuses = [poll(http, task_id, {"Success", "Fail"}, timeout=180)["status"] for task_id in ids]
+            statuses = [
+                poll(http, task_id, {"Success", "Fail"}, timeout=180)["status"] for task_id in ids
+            ]
     finally:
         second.stop()
     assert statuses == ["Success"] * 4
@@ -97,12 +112,19 @@ def test_a_separate_worker_process_runs_the_tasks(data_dir: Path) -> None:
     from tests.e2e.server import REELSERVE
 
     api = Server(data_dir, REELSERVE_WORKERS="0").start()
-    worker = subprocess.Popen([*REELSERVE, "worker", "--data-dir", str(data_dir)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [*REELSERVE, "worker", "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         key = create_key(data_dir)
-        with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
-            task_id = http.post("/v1/video_generation", json={"model": "T2V-01", "prompt": "dunes"}).json()["task_id"]
+        with httpx.Client(
+            base_url=api.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+        ) as http:
+            task_id = http.post(
+                "/v1/video_generation", json={"model": "T2V-01", "prompt": "dunes"}
+            ).json()["task_id"]
             assert poll(http, task_id, {"Success", "Fail"})["status"] == "Success"
     finally:
         worker.kill()
