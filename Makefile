@@ -8,7 +8,7 @@ PORT   ?= 8000
 DATA   ?= data
 PYTEST_ARGS ?=
 
-.PHONY: run install install-dev test pytest lint fmt typecheck contracts bench clean
+.PHONY: run install install-dev system-deps test pytest lint fmt typecheck contracts bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,14 @@ typecheck: install-dev
 contracts: install-dev
 	$(BIN)/lint-imports
 
-pytest: install-dev
+# Debian packages the tests use: Chromium for the studio's browser test, ffmpeg for the benchmark.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v ffmpeg >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver ffmpeg >/dev/null) \
+		|| echo "warning: could not apt-get chromium/ffmpeg; the browser test will be skipped"; \
+	fi
+
+pytest: install-dev system-deps
 	HF_HUB_OFFLINE=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck contracts pytest

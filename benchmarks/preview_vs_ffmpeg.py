@@ -122,9 +122,10 @@ def child_floor(clip: str, folder: Path, output: Path, preset: str, crf: int) ->
     frame_bytes = width * height * 3 // 2
     buffer = np.empty((height * 3 // 2, width), dtype=np.uint8)
     settings = EncoderSettings(preset=preset, crf=crf)
-    with (folder / f"{clip}.yuv").open("rb") as raw, Mp4Writer(
-        output, width=width, height=height, fps=FPS, settings=settings
-    ) as writer:
+    with (
+        (folder / f"{clip}.yuv").open("rb") as raw,
+        Mp4Writer(output, width=width, height=height, fps=FPS, settings=settings) as writer,
+    ):
         while raw.readinto(memoryview(buffer).cast("B")) == frame_bytes:
             writer.write(buffer)
 
@@ -178,8 +179,9 @@ def run_table(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
         prerender(job_for(clip, stills, folder / "unused.mp4"), folder / f"{clip}.yuv")
         methods = {
             "preview": [*me, "--child", "preview", "--clip", clip],
-            "ffmpeg": ffmpeg_command(clip, folder, folder / f"{clip}-ffmpeg.mp4", args.preset,
-                                     args.crf),  # fmt: skip
+            "ffmpeg": ffmpeg_command(
+                clip, folder, folder / f"{clip}-ffmpeg.mp4", args.preset, args.crf
+            ),  # fmt: skip
             "floor": [*me, "--child", "floor", "--clip", clip],
         }
         outputs = {

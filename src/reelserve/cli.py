@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,10 +37,9 @@ def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format='{"time":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
-    )
+    from reelserve.logs import configure
+
+    configure(level)
 
 
 @app.command()

@@ -113,7 +113,7 @@ def generate(
             duration=duration,
             resolution=resolution,
         )
-        err.print(f"task {task_id} created on {server}", highlight=False)
+        err.print(f"task {task_id} created on {server}", highlight=False, soft_wrap=True)
         columns = (
             SpinnerColumn(),
             TextColumn("{task.description:<10}"),
@@ -134,6 +134,7 @@ def generate(
             f"saved {target} ({task.video_width}×{task.video_height}, {size:.1f} MB, "
             f"task {task_id})",
             highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -153,11 +154,17 @@ def tasks_list(
     if as_json:
         print(json.dumps({"tasks": page.tasks, "next_cursor": page.next_cursor}, indent=2))
         return
-    table = Table("task", "created", "status", "%", "model", "size", "prompt")
+    table = Table()
+    # Ids must stay whole (copyable) in a narrow terminal; the prompt gives way first.
+    table.add_column("task", no_wrap=True, min_width=17)
+    table.add_column("created", no_wrap=True, min_width=16)
+    for name in ("status", "%", "model", "size"):
+        table.add_column(name)
+    table.add_column("prompt", overflow="ellipsis", no_wrap=True, max_width=40)
     for view in page.tasks:
         table.add_row(
             view["task_id"],
-            view["created_at"][:19].replace("T", " "),
+            view["created_at"][:16].replace("T", " "),
             view["status"],
             str(view["progress"]),
             view["model"],
@@ -166,7 +173,7 @@ def tasks_list(
         )
     out.print(table)
     if page.next_cursor:
-        out.print(f"more: reelserve tasks list --cursor {page.next_cursor}", highlight=False)
+        out.print(f"more: reelserve tasks list --cursor {page.next_cursor}", soft_wrap=True)
 
 
 @tasks_app.command("show")
@@ -203,8 +210,14 @@ def tasks_cancel(
         view = client.cancel(task_id)
     status = view["status"]
     if status == "cancelled":
-        out.print(f"task {task_id} cancelled", highlight=False)
+        out.print(f"task {task_id} cancelled", highlight=False, soft_wrap=True)
     elif view.get("cancel_requested") and status in ("preparing", "processing"):
-        out.print(f"task {task_id} is {status}; its worker will stop it shortly", highlight=False)
+        out.print(
+            f"task {task_id} is {status}; its worker will stop it shortly",
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
-        out.print(f"task {task_id} already {status}; nothing to cancel", highlight=False)
+        out.print(
+            f"task {task_id} already {status}; nothing to cancel", highlight=False, soft_wrap=True
+        )

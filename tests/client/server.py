@@ -34,6 +34,7 @@ def free_port() -> int:
 def server_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REELSERVE_")}
     env.update(REELSERVE_DATA_DIR=str(data_dir), REELSERVE_WORKERS="1", HF_HUB_OFFLINE="1")
+    env["REELSERVE_HEARTBEAT_S"] = "0.3"  # progress reaches the database every 0.3 s
     return env
 
 

@@ -63,7 +63,9 @@ async def test_metrics_count_tasks_and_durations(
 
 def test_json_logs_carry_the_task_id() -> None:
     formatter = JsonFormatter()
-    record = logging.LogRecord("reelserve.x", logging.INFO, "f", 1, "rendered %d frames", (150,), None)
+    record = logging.LogRecord(
+        "reelserve.x", logging.INFO, "f", 1, "rendered %d frames", (150,), None
+    )
     with task_context("12345"):
         line = json.loads(formatter.format(record))
     assert line["msg"] == "rendered 150 frames" and line["task_id"] == "12345"

@@ -91,7 +91,10 @@ def test_sync_round_trip_create_wait_download(
     phases: list[tuple[str, int | None]] = []
     worker.start()
     done = sync_sdk.wait(
-        task_id, timeout=60, poll_interval=0.05, on_progress=lambda t: phases.append((t.status, t.progress))
+        task_id,
+        timeout=60,
+        poll_interval=0.05,
+        on_progress=lambda t: phases.append((t.status, t.progress)),
     )
     worker.join()
     assert done.file_id and done.file_id.isdigit()
@@ -104,14 +107,16 @@ def test_sync_round_trip_create_wait_download(
 
 async def test_invalid_params_name_their_fields(sdk: AsyncClient) -> None:
     with pytest.raises(InvalidParams) as caught:
-        await sdk.create_video(model="MiniMax-Hailuo-02", prompt="x", duration=10, resolution="1080P")
+        await sdk.create_video(
+            model="MiniMax-Hailuo-02", prompt="x", duration=10, resolution="1080P"
+        )
     assert caught.value.code == 2013
     assert caught.value.fields == ["duration"]
     assert "duration: 10" in str(caught.value) and "(code 2013)" in str(caught.value)
 
 
 async def test_a_missing_local_image_fails_before_any_request(sdk: AsyncClient) -> None:
-    with pytest.raises(InvalidParams, match="first_frame_image: no such file 'nope.png'"):
+    with pytest.raises(InvalidParams, match=r"first_frame_image: no such file 'nope\.png'"):
         await sdk.create_video(prompt="x", first_frame_image="nope.png")
 
 
@@ -142,7 +147,9 @@ async def test_wait_times_out_with_the_last_state(sdk: AsyncClient) -> None:
     assert caught.value.task.status == "Queueing"
 
 
-def scripted(*answers: tuple[int, dict[str, Any], dict[str, str]]) -> tuple[httpx.MockTransport, list[int]]:
+def scripted(
+    *answers: tuple[int, dict[str, Any], dict[str, str]],
+) -> tuple[httpx.MockTransport, list[int]]:
     calls: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -153,7 +160,11 @@ def scripted(*answers: tuple[int, dict[str, Any], dict[str, str]]) -> tuple[http
     return httpx.MockTransport(handler), calls
 
 
-LIMITED = (200, {"base_resp": {"status_code": 1002, "status_msg": "rate limit"}}, {"Retry-After": "0"})
+LIMITED = (
+    200,
+    {"base_resp": {"status_code": 1002, "status_msg": "rate limit"}},
+    {"Retry-After": "0"},
+)
 BROKEN = (502, {}, {})
 CREATED = (200, {"task_id": "42", "base_resp": {"status_code": 0, "status_msg": "success"}}, {})
 
@@ -173,12 +184,18 @@ def test_retries_stop_after_max_retries() -> None:
     assert len(calls) == 3 and caught.value.retry_after == 0
     transport, calls = scripted(BROKEN)
     with pytest.raises(ServerError):
-        Client("http://m.test", "k", transport=transport, max_retries=1, backoff=0.001).get_task("1")
+        Client("http://m.test", "k", transport=transport, max_retries=1, backoff=0.001).get_task(
+            "1"
+        )
     assert len(calls) == 2
 
 
 def test_bad_params_are_not_retried() -> None:
-    bad = (200, {"base_resp": {"status_code": 2013, "status_msg": "invalid params, prompt: is required"}}, {})
+    bad = (
+        200,
+        {"base_resp": {"status_code": 2013, "status_msg": "invalid params, prompt: is required"}},
+        {},
+    )
     transport, calls = scripted(bad)
     with pytest.raises(InvalidParams):
         Client("http://m.test", "k", transport=transport).create_video(model="T2V-01")
@@ -197,5 +214,10 @@ def test_minimax_shaped_answers_without_extensions_still_parse() -> None:
     }
     transport, _ = scripted((200, body, {}))
     task = Client("https://api.minimax.io", "k", transport=transport).get_task("176843862716480")
-    assert (task.status, task.progress, task.phase, task.queue_position) == ("Processing", None, None, None)
+    assert (task.status, task.progress, task.phase, task.queue_position) == (
+        "Processing",
+        None,
+        None,
+        None,
+    )
     assert not task.done and task.file_id is None

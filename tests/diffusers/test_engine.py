@@ -155,7 +155,6 @@ def test_out_of_memory_fails_the_task_and_the_engine_keeps_serving(
     tmp_path: Path, weights_root: Weights, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import torch
-
     from diffusers import WanTransformer3DModel
 
     engine = _router(tmp_path, weights_root, HAILUO_WAN).engine_for("MiniMax-Hailuo-02")

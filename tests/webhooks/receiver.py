@@ -49,9 +49,8 @@ class Receiver:
         self.pushes: list[Push] = []
         self.challenges: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.receiver = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -63,7 +62,10 @@ class Receiver:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -82,60 +84,66 @@ class Receiver:
             self.pushes.append(push)
 
 
-def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    receiver: Receiver
 
-        def log_message(self, format: str, *args: object) -> None:  # quiet test output
-            pass
 
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", "0")))
-            try:
-                payload = json.loads(body)
-            except ValueError:
-                payload = None
-            if isinstance(payload, dict) and "challenge" in payload:
-                self._challenge(str(payload["challenge"]))
-            else:
-                self._push(body)
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
 
-        def _challenge(self, value: str) -> None:
-            receiver.challenges.append(value)
-            mode = receiver.challenge_mode
-            if mode == "late":
-                time.sleep(receiver.late_s)
-            if mode == "redirect":
-                self._answer(302, b"", {"Location": "/elsewhere"})
-            elif mode == "500":
-                self._answer(500, b"oops")
-            else:
-                echoed = value if mode in ("echo", "late") else value + "-wrong"
-                self._answer(200, json.dumps({"challenge": echoed}).encode())
+    def log_message(self, format: str, *args: object) -> None:  # quiet test output
+        pass
 
-        def _push(self, body: bytes) -> None:
-            fault = receiver.next_fault()
-            status = {"500": 500, "502": 502, "410": 410, "redirect": 302}.get(fault or "", 200)
-            if fault == "timeout":
-                time.sleep(receiver.hang_s)
-                status = 503
-            elif fault == "slow":
-                time.sleep(receiver.slow_s)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            receiver.log(Push(headers=headers, body=body, answered=status, at=time.monotonic()))
-            extra = {"Location": "/elsewhere"} if status == 302 else {}
-            self._answer(status, b'{"status":"success"}', extra)
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        if isinstance(payload, dict) and "challenge" in payload:
+            self._challenge(str(payload["challenge"]))
+        else:
+            self._push(body)
 
-        def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the sender gave up waiting (a timeout case): nothing to answer
+    def _challenge(self, value: str) -> None:
+        receiver = self.server.receiver
+        receiver.challenges.append(value)
+        mode = receiver.challenge_mode
+        if mode == "late":
+            time.sleep(receiver.late_s)
+        if mode == "redirect":
+            self._answer(302, b"", {"Location": "/elsewhere"})
+        elif mode == "500":
+            self._answer(500, b"oops")
+        else:
+            echoed = value if mode in ("echo", "late") else value + "-wrong"
+            self._answer(200, json.dumps({"challenge": echoed}).encode())
 
-    return Handler
+    def _push(self, body: bytes) -> None:
+        receiver = self.server.receiver
+        fault = receiver.next_fault()
+        status = {"500": 500, "502": 502, "410": 410, "redirect": 302}.get(fault or "", 200)
+        if fault == "timeout":
+            time.sleep(receiver.hang_s)
+            status = 503
+        elif fault == "slow":
+            time.sleep(receiver.slow_s)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        receiver.log(Push(headers=headers, body=body, answered=status, at=time.monotonic()))
+        extra = {"Location": "/elsewhere"} if status == 302 else {}
+        self._answer(status, b'{"status":"success"}', extra)
+
+    def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up waiting (a timeout case): nothing to answer

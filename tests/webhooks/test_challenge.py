@@ -22,7 +22,7 @@ async def create(client: httpx.AsyncClient, url: str) -> dict[str, object]:
 
 async def no_tasks(client: httpx.AsyncClient) -> bool:
     listed = (await client.get("/v1/tasks")).json()
-    return listed["tasks"] == [] and listed["base_resp"]["status_code"] == 0
+    return bool(listed["tasks"] == [] and listed["base_resp"]["status_code"] == 0)
 
 
 async def test_an_echoed_challenge_creates_the_task(client: httpx.AsyncClient) -> None:

@@ -83,13 +83,18 @@ def test_every_push_arrives_once_after_the_receiver_recovers(
     assert all(p.body == bodies[p.headers["webhook-id"]] for p in receiver.pushes)
 
     records = container.webhooks.log(owner, task.id)
-    assert [(r.event, r.state) for r in records] == [("processing", "delivered"), ("failed", "delivered")]
+    assert [(r.event, r.state) for r in records] == [
+        ("processing", "delivered"),
+        ("failed", "delivered"),
+    ]
     assert sum(len(r.log) for r in records) == len(receiver.pushes)
     assert records[0].attempts == 1 + failures
     assert [a.outcome for a in records[0].log] == ["retry"] * failures + ["delivered"]
 
 
-def test_a_requeued_task_does_not_push_processing_twice(container: Container, owner: ApiKey) -> None:
+def test_a_requeued_task_does_not_push_processing_twice(
+    container: Container, owner: ApiKey
+) -> None:
     with Receiver() as receiver:
         task = submit(container, owner, receiver.url)
         store, now = container.task_store, container.clock.now()
@@ -109,7 +114,10 @@ def test_cancelling_a_queued_task_pushes_failed(container: Container, owner: Api
         drain(container, lambda: settled(container, owner, task.id, count=1))
     (push,) = receiver.acknowledged()
     assert push.json["status"] == "failed"
-    assert push.json["base_resp"] == {"status_code": 1000, "status_msg": "task cancelled by its owner"}
+    assert push.json["base_resp"] == {
+        "status_code": 1000,
+        "status_msg": "task cancelled by its owner",
+    }
 
 
 def test_tasks_without_a_callback_url_push_nothing(container: Container, owner: ApiKey) -> None:

@@ -51,13 +51,19 @@ def test_other_pushes_use_lowercase_statuses_and_the_failure_code(
     status: TaskStatus, expected: dict[str, object]
 ) -> None:
     body = push_body(
-        task_id="1", status=status, file_id="99", error_code=1026, error_message="input new_sensitive"
+        task_id="1",
+        status=status,
+        file_id="99",
+        error_code=1026,
+        error_message="input new_sensitive",
     )
     assert json.loads(body) == {"task_id": "1", **expected}
 
 
 def test_a_failure_without_a_code_reads_as_1000() -> None:
-    body = push_body(task_id="1", status=TaskStatus.FAILED, file_id=None, error_code=0, error_message="")
+    body = push_body(
+        task_id="1", status=TaskStatus.FAILED, file_id=None, error_code=0, error_message=""
+    )
     assert json.loads(body)["base_resp"] == {"status_code": 1000, "status_msg": "unknown error"}
 
 
@@ -76,7 +82,9 @@ def test_the_standardwebhooks_sdk_verifies_our_signature() -> None:
     headers = signed_headers(secret, message_id("115334141465231360", "success"), stamp, body)
     assert headers["webhook-id"] == "msg_115334141465231360_success"
     assert Webhook(secret).verify(body, headers) == json.loads(OFFICIAL)
-    expected = Webhook(secret).sign(headers["webhook-id"], datetime.fromtimestamp(stamp, UTC), OFFICIAL)
+    expected = Webhook(secret).sign(
+        headers["webhook-id"], datetime.fromtimestamp(stamp, UTC), OFFICIAL
+    )
     assert headers["webhook-signature"] == expected
 
 
@@ -100,7 +108,10 @@ def test_signature_matches_a_hand_computed_hmac() -> None:
     key = bytes(range(24))
     secret = "whsec_" + base64.b64encode(key).decode()
     digest = hmac.new(key, b"msg_1_processing.1700000000.{}", hashlib.sha256).digest()
-    assert sign(secret, "msg_1_processing", 1700000000, b"{}") == "v1," + base64.b64encode(digest).decode()
+    assert (
+        sign(secret, "msg_1_processing", 1700000000, b"{}")
+        == "v1," + base64.b64encode(digest).decode()
+    )
 
 
 def test_policy_delivers_on_2xx_retries_otherwise_and_gives_up() -> None:
@@ -116,7 +127,16 @@ def test_policy_follows_the_schedule_scaled_with_bounded_jitter() -> None:
     policy = RetryPolicy()
     assert SCHEDULE_S == (5, 300, 1800, 7200, 18000, 36000, 36000)
     assert policy.max_attempts == 8
-    assert [policy.delay_s(n, 0.5) for n in range(1, 9)] == [5, 300, 1800, 7200, 18000, 36000, 36000, 36000]
+    assert [policy.delay_s(n, 0.5) for n in range(1, 9)] == [
+        5,
+        300,
+        1800,
+        7200,
+        18000,
+        36000,
+        36000,
+        36000,
+    ]
     assert policy.delay_s(1, 0.0) == pytest.approx(4.5)
     assert policy.delay_s(1, 0.999999) == pytest.approx(5.5)
     fast = RetryPolicy(scale=0.001, jitter=0.0)

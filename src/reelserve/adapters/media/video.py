@@ -1,10 +1,12 @@
 """H.264 MP4 encoding with PyAV, streamed: frames go to the encoder as they are made.
 
-Frames arrive already in the encoder's pixel format (planar I420 = yuv420p, one ``(h*3/2, w)``
-uint8 array), so no colour conversion happens on the encoding side. A bounded queue feeds a
-background thread that encodes and muxes while the caller renders the next frame: on two cores
-rendering and encoding overlap, and memory stays flat in the clip's duration (at most
-``queue_size`` frames in flight).
+Frames are made directly in the encoder's own buffers: ``acquire()`` lends a yuv420p
+``av.VideoFrame`` from a small pool, ``planes()`` gives numpy views of its Y, U and V planes to
+draw into, and ``submit()`` queues it. A background thread encodes and muxes while the caller
+renders the next frame, and hands each frame back to the pool once x264 has copied it. So there
+is no colour conversion, no per-frame allocation and no extra copy on the way to the encoder, and
+memory stays flat in the clip's duration (at most ``queue_size + 2`` frames exist). ``write()``
+takes a ready I420 array instead, for callers that have one.
 
 Defaults were chosen by measurement (docs/benchmarks.md, "Preview engine"): ``veryfast`` at CRF 21
 is within a few percent of the size of ``medium`` at the same CRF for these smooth synthetic
@@ -36,7 +38,7 @@ class EncoderSettings:
     preset: str = DEFAULT_PRESET
     crf: int = DEFAULT_CRF
     threads: int = 0  # 0: let x264 choose (one per core, plus lookahead)
-    queue_size: int = 4  # frames buffered between renderer and encoder
+    queue_size: int = 3  # frames buffered between renderer and encoder
 
 
 class Mp4Writer:
@@ -86,21 +88,47 @@ class Mp4Writer:
         stream.codec_context.options = {"preset": settings.preset, "crf": str(settings.crf)}
         self._stream = stream
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, settings.queue_size))
+        self._free: queue.Queue[av.VideoFrame] = queue.Queue()
+        self._pool_left = max(1, settings.queue_size) + 2
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._encode_loop, name="mp4-encoder", daemon=True)
         self._thread.start()
 
+    def acquire(self) -> av.VideoFrame:
+        """A yuv420p frame to draw into (its old content is undefined); blocks while the encoder
+        is ``queue_size`` frames behind."""
+        self._raise_encoder_error()
+        if self._pool_left > 0 and self._free.empty():
+            self._pool_left -= 1
+            return av.VideoFrame(self.width, self.height, "yuv420p")
+        while True:
+            try:
+                return self._free.get(timeout=1.0)
+            except queue.Empty:
+                self._raise_encoder_error()
+
+    def submit(self, frame: av.VideoFrame) -> None:
+        """Queue a frame from ``acquire()`` as the next frame of the clip."""
+        self._raise_encoder_error()
+        frame.pts = self.frames_written
+        self._queue.put(frame)
+        self.frames_written += 1
+
     def write(self, i420: npt.NDArray[np.uint8]) -> None:
+        """Queue an I420 array of shape ``(height * 3 // 2, width)`` (copied at once)."""
         if i420.shape != (self.height * 3 // 2, self.width):
             raise ValueError(
                 f"frame must be an I420 array of shape {(self.height * 3 // 2, self.width)} "
                 f"but is {i420.shape}"
             )
-        self._raise_encoder_error()
-        frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
-        frame.pts = self.frames_written
-        self._queue.put(frame)
-        self.frames_written += 1
+        frame = self.acquire()
+        flat = i420.reshape(-1)
+        start = 0
+        for view in planes(frame):
+            size = view.shape[0] * view.shape[1]
+            np.copyto(view, flat[start : start + size].reshape(view.shape))
+            start += size
+        self.submit(frame)
 
     def close(self) -> None:
         """Flush the encoder and finish the MP4 (moov atom moved to the front)."""
@@ -150,12 +178,23 @@ class Mp4Writer:
                 assert isinstance(item, av.VideoFrame)
                 for packet in self._stream.encode(item):
                     self._container.mux(packet)
+                # x264 copied the picture inside encode(): the buffer may be drawn on again
+                self._free.put(item)
             except BaseException as error:
                 self._error = error
 
     def _raise_encoder_error(self) -> None:
         if self._error is not None:
             raise RuntimeError(f"H.264 encoding of {self.path} failed: {self._error}")
+
+
+def planes(frame: av.VideoFrame) -> tuple[npt.NDArray[np.uint8], ...]:
+    """Writable numpy views of a yuv420p frame's Y, U and V planes (rows may be padded)."""
+    views = []
+    for plane in frame.planes:
+        rows = np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)
+        views.append(rows[:, : plane.width])
+    return tuple(views)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import av
 import cv2
 
-from reelserve.adapters.engines.preview.frames import new_frame
+from reelserve.adapters.engines.preview.frames import planes_of
 from reelserve.adapters.engines.preview.overlay import Overlay, watermark
 from reelserve.adapters.engines.preview.scenes import Renderer, build_renderer
 from reelserve.adapters.media.video import DEFAULT_CRF, DEFAULT_PRESET, EncoderSettings, Mp4Writer
@@ -101,7 +101,6 @@ class PreviewEngine:
     ) -> None:
         total = job.frame_count
         every = max(1, total // PROGRESS_REPORTS)
-        buffer, planes = new_frame(job.width, job.height)
         metadata = AIGC_METADATA if job.watermark else None
         last_report = time.monotonic()
         with Mp4Writer(
@@ -115,10 +114,12 @@ class PreviewEngine:
             for index in range(total):
                 if should_cancel():
                     raise TaskCancelled(f"task {job.task_id} cancelled at frame {index}/{total}")
-                renderer.render(index, planes)
+                frame = writer.acquire()
+                target = planes_of(frame)
+                renderer.render(index, target)
                 for overlay in overlays:
-                    overlay.blend_into(planes)
-                writer.write(buffer)
+                    overlay.blend_into(target)
+                writer.submit(frame)
                 now = time.monotonic()
                 done = index + 1
                 if done == total or done % every == 0 or now - last_report >= PROGRESS_SECONDS:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
 from reelserve.adapters.engines.preview.motion import Matrix
+from reelserve.adapters.media import video
 
 U8 = npt.NDArray[np.uint8]
 
@@ -82,6 +84,12 @@ def split_i420(flat: U8, width: int, height: int) -> Planes:
         u=flat[luma : luma + chroma].reshape(height // 2, width // 2),
         v=flat[luma + chroma : luma + 2 * chroma].reshape(height // 2, width // 2),
     )
+
+
+def planes_of(frame: av.VideoFrame) -> Planes:
+    """Views of an encoder frame's own planes, to render into without a copy."""
+    y, u, v = video.planes(frame)
+    return Planes(y=y, u=u, v=v)
 
 
 def new_frame(width: int, height: int) -> tuple[U8, Planes]:
