@@ -181,7 +181,7 @@ def run_table(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
             "preview": [*me, "--child", "preview", "--clip", clip],
             "ffmpeg": ffmpeg_command(
                 clip, folder, folder / f"{clip}-ffmpeg.mp4", args.preset, args.crf
-            ),  # fmt: skip
+            ),
             "floor": [*me, "--child", "floor", "--clip", clip],
         }
         outputs = {

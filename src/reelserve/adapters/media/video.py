@@ -192,7 +192,8 @@ def planes(frame: av.VideoFrame) -> tuple[npt.NDArray[np.uint8], ...]:
     """Writable numpy views of a yuv420p frame's Y, U and V planes (rows may be padded)."""
     views = []
     for plane in frame.planes:
-        rows = np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)
+        flat: npt.NDArray[np.uint8] = np.frombuffer(memoryview(plane), dtype=np.uint8)
+        rows = flat.reshape(plane.height, plane.line_size)
         views.append(rows[:, : plane.width])
     return tuple(views)
 
