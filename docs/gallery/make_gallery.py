@@ -28,7 +28,9 @@ WIDTH, HEIGHT, FRAMES = 480, 270, 25
 THUMB = (240, 135)
 
 
-def _job(mode: Mode, prompt: str, first: Path | None, last: Path | None, out: Path) -> GenerationJob:
+def _job(
+    mode: Mode, prompt: str, first: Path | None, last: Path | None, out: Path
+) -> GenerationJob:
     plan = camera.parse(prompt)
     return GenerationJob(
         task_id="1",
@@ -54,7 +56,7 @@ def _strip(video: Path, title: str, target: Path) -> None:
     picks = {0, FRAMES // 3, 2 * FRAMES // 3, FRAMES - 1}
     with av.open(str(video)) as container:
         frames = [
-            frame.to_image().resize(THUMB)
+            Image.fromarray(frame.to_ndarray(format="rgb24")).resize(THUMB)
             for index, frame in enumerate(container.decode(video=0))
             if index in picks
         ]
@@ -99,7 +101,9 @@ def main() -> None:
         for title, mode, prompt, a, b in cases:
             out = folder / "clip.mp4"
             engine.generate(
-                _job(mode, prompt, a, b, out), on_progress=lambda *_: None, should_cancel=lambda: False
+                _job(mode, prompt, a, b, out),
+                on_progress=lambda *_: None,
+                should_cancel=lambda: False,
             )
             name = title.lower().replace(" -> ", "-to-").replace(" + ", "-and-")
             name = "".join(c if c.isalnum() else "-" for c in name).strip("-")

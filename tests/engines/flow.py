@@ -14,7 +14,8 @@ F32 = npt.NDArray[np.float32]
 
 def dense_flow(a: U8, b: U8) -> F32:
     """Where each pixel of ``a`` went in ``b`` (Farneback, independent of the engine's DIS)."""
-    flow = cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 4, 21, 5, 7, 1.5, 0)
+    flow = np.zeros((*a.shape, 2), dtype=np.float32)
+    flow = cv2.calcOpticalFlowFarneback(a, b, flow, 0.5, 4, 21, 5, 7, 1.5, 0)
     return np.asarray(flow, dtype=np.float32)
 
 

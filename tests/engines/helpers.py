@@ -23,15 +23,15 @@ def textured(width: int, height: int, seed: int = 0) -> U8:
     """A picture with structure at every scale (blobs, edges, fine grain), so flow can track it."""
     rng = np.random.default_rng(seed)
     coarse = rng.random((max(2, height // 40), max(2, width // 40), 3)).astype(np.float32)
-    image = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC) * 200
+    image = np.asarray(cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)) * 200
     fine = cv2.GaussianBlur(rng.random((height, width, 3)).astype(np.float32), (0, 0), 1.5)
-    image += fine * 120
+    image = image + np.asarray(fine, dtype=np.float32) * 120
     for _ in range(12):
         x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
         r = int(rng.integers(max(3, width // 40), max(4, width // 10)))
         colour = tuple(int(c) for c in rng.integers(0, 255, 3))
         cv2.circle(image, (x, y), r, colour, -1, lineType=cv2.LINE_AA)
-    return np.clip(image, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(image, 0, 255), dtype=np.uint8)
 
 
 def save_png(array: U8, path: Path) -> Path:
@@ -92,7 +92,10 @@ class Recorder:
 
 def decode_rgb(path: Path) -> list[U8]:
     with av.open(str(path)) as container:
-        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        return [
+            np.asarray(f.to_ndarray(format="rgb24"), dtype=np.uint8)
+            for f in container.decode(video=0)
+        ]
 
 
 def decode_gray(path: Path, indices: set[int] | None = None) -> dict[int, U8]:
@@ -101,7 +104,7 @@ def decode_gray(path: Path, indices: set[int] | None = None) -> dict[int, U8]:
     with av.open(str(path)) as container:
         for index, frame in enumerate(container.decode(video=0)):
             if indices is None or index in indices:
-                frames[index] = frame.to_ndarray(format="gray")
+                frames[index] = np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8)
     return frames
 
 

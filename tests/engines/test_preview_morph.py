@@ -21,7 +21,7 @@ SHIFT = 24  # pixels the scene moves between the first and the last image
 
 
 def shifted(image: U8, dx: int) -> U8:
-    matrix = np.float32([[1, 0, dx], [0, 1, 0]])
+    matrix = np.array([[1, 0, dx], [0, 1, 0]], dtype=np.float32)
     height, width = image.shape[:2]
     return np.asarray(
         cv2.warpAffine(image, matrix, (width, height), borderMode=cv2.BORDER_REFLECT),
