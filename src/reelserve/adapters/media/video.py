@@ -85,6 +85,9 @@ class Mp4Writer:
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = Fraction(1, fps)
         stream.codec_context.thread_count = settings.threads
+        # PyAV defaults to slice threads; x264's frame threads (what the ffmpeg CLI uses) are
+        # markedly faster and keep the output deterministic.
+        stream.codec_context.thread_type = "AUTO"
         stream.codec_context.options = {"preset": settings.preset, "crf": str(settings.crf)}
         self._stream = stream
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, settings.queue_size))
@@ -134,7 +137,10 @@ class Mp4Writer:
         """Flush the encoder and finish the MP4 (moov atom moved to the front)."""
         self._queue.put(_STOP)
         self._thread.join()
-        self._raise_encoder_error()
+        if self._error is not None:
+            error = RuntimeError(f"H.264 encoding of {self.path} failed: {self._error}")
+            self.abort()
+            raise error
         for packet in self._stream.encode(None):
             self._container.mux(packet)
         self._container.close()

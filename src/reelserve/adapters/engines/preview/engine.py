@@ -13,9 +13,6 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import av
-import cv2
-
 from reelserve.adapters.engines.preview.frames import planes_of
 from reelserve.adapters.engines.preview.overlay import Overlay, watermark
 from reelserve.adapters.engines.preview.scenes import Renderer, build_renderer
@@ -78,7 +75,7 @@ class PreviewEngine:
             self._render(job, renderer, overlays, on_progress, should_cancel)
         except (TaskCancelled, GenerationFailed):
             raise
-        except (OSError, ValueError, RuntimeError, cv2.error, av.FFmpegError) as error:
+        except Exception as error:  # any failure is the task's failure: say which and why
             raise GenerationFailed(
                 f"preview engine could not render task {job.task_id} ({job.mode}, "
                 f"{job.width}x{job.height}, {job.frame_count} frames): {error}"
