@@ -14,8 +14,9 @@ from sqlalchemy import Engine as DbEngine
 
 from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
+from reelserve.adapters.db.keys import SqlKeyStore
 from reelserve.adapters.db.outbox import SqlOutbox
-from reelserve.adapters.db.store import SqlKeyStore, SqlTaskStore
+from reelserve.adapters.db.store import SqlTaskStore
 from reelserve.adapters.engines.preview import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore

@@ -13,28 +13,23 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, select, update
 
+from reelserve.adapters.db import idempotency
 from reelserve.adapters.db.engine import reading, writing
 from reelserve.adapters.db.outbox import enqueue_pushes
 from reelserve.adapters.db.rows import (
     file_to_row,
-    key_to_row,
     row_to_file,
-    row_to_key,
     row_to_task,
     task_to_row,
 )
 from reelserve.adapters.db.tables import api_keys, files, idempotency_keys, tasks
 from reelserve.domain.files import FileRecord
 from reelserve.domain.idempotency import (
-    KEEP_FOR,
-    STALE_AFTER,
     IdempotencyClaim,
     IdempotencyOutcome,
-    IdempotencyState,
 )
-from reelserve.domain.keys import ApiKey
 from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
 from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
 from reelserve.ports import Heartbeat, ReapResult, RenderedVideo, TaskPage
@@ -93,50 +88,10 @@ class SqlTaskStore:
             check_balance(Decimal(balance), reserved, task.cost_usd)
 
     def begin_idempotent(self, claim: IdempotencyClaim, now: datetime) -> IdempotencyOutcome:
-        mine = [
-            idempotency_keys.c.owner_key_id == claim.owner_key_id,
-            idempotency_keys.c.key == claim.key,
-        ]
-        with writing(self._engine) as conn:
-            row = conn.execute(select(idempotency_keys).where(*mine)).mappings().first()
-            expired = row is not None and (
-                row["created_at"] < now - KEEP_FOR
-                or (row["state"] == "pending" and row["created_at"] < now - STALE_AFTER)
-            )
-            if row is None or expired:
-                conn.execute(delete(idempotency_keys).where(*mine))
-                conn.execute(
-                    insert(idempotency_keys).values(
-                        owner_key_id=claim.owner_key_id,
-                        key=claim.key,
-                        fingerprint=claim.fingerprint,
-                        state="pending",
-                        created_at=now,
-                    )
-                )
-                return IdempotencyOutcome(state=IdempotencyState.STARTED)
-        if row["fingerprint"] != claim.fingerprint:
-            return IdempotencyOutcome(state=IdempotencyState.MISMATCH)
-        if row["state"] == "done":
-            return IdempotencyOutcome(state=IdempotencyState.DONE, task_id=row["task_id"])
-        return IdempotencyOutcome(state=IdempotencyState.IN_FLIGHT)
+        return idempotency.begin(self._engine, claim, now)
 
     def release_idempotent(self, claim: IdempotencyClaim) -> None:
-        with writing(self._engine) as conn:
-            conn.execute(
-                delete(idempotency_keys).where(
-                    idempotency_keys.c.owner_key_id == claim.owner_key_id,
-                    idempotency_keys.c.key == claim.key,
-                    idempotency_keys.c.state == "pending",
-                )
-            )
-
-    def prune_idempotency(self, now: datetime) -> int:
-        with writing(self._engine) as conn:
-            result = conn.execute(
-                delete(idempotency_keys).where(idempotency_keys.c.created_at < now - KEEP_FOR)
-            )
-        return int(result.rowcount)
+        idempotency.release(self._engine, claim)
 
     def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None:
         query = select(tasks).where(tasks.c.id == task_id)
@@ -431,34 +386,3 @@ class SqlTaskStore:
 
 CANCELLED_MESSAGE = "task cancelled by its owner"
 LOST_MESSAGE = "task failed: its worker stopped responding on every attempt"
-
-
-class SqlKeyStore:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def add(self, key: ApiKey) -> None:
-        with writing(self._engine) as conn:
-            conn.execute(insert(api_keys).values(key_to_row(key)))
-
-    def by_hash(self, key_hash: str) -> ApiKey | None:
-        with reading(self._engine) as conn:
-            row = conn.execute(select(api_keys).where(api_keys.c.key_hash == key_hash)).mappings()
-            found = row.first()
-        return row_to_key(found) if found else None
-
-    def all(self) -> Sequence[ApiKey]:
-        with reading(self._engine) as conn:
-            rows = conn.execute(select(api_keys).order_by(api_keys.c.created_at)).mappings().all()
-        return [row_to_key(r) for r in rows]
-
-    def revoke(self, id_or_name: str, now: datetime) -> ApiKey | None:
-        match = (api_keys.c.id == id_or_name) | (api_keys.c.name == id_or_name)
-        with writing(self._engine) as conn:
-            conn.execute(
-                update(api_keys)
-                .where(match, api_keys.c.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
-            row = conn.execute(select(api_keys).where(match)).mappings().first()
-        return row_to_key(row) if row else None
