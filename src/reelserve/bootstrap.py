@@ -90,7 +90,11 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     clock = SystemClock()
     task_store = SqlTaskStore(database)
     files = LocalFileStore(Path(settings.data_dir) / "files")
-    preview = PreviewEngine(preset=settings.preview_preset, crf=settings.preview_crf)
+    preview = PreviewEngine(
+        preset=settings.preview_preset,
+        crf=settings.preview_crf,
+        segments=settings.preview_segments,
+    )
     router = load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
     networks = allowed_networks(settings)
     intake = PillowImageIntake(

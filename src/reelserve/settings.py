@@ -65,7 +65,13 @@ class Settings(BaseSettings):
         "auto", description="Device for the diffusers engine: auto, cuda, cuda:N or cpu."
     )
     preview_preset: str = Field("veryfast", description="x264 preset of the preview engine.")
-    preview_crf: int = Field(23, ge=0, le=51, description="x264 CRF of the preview engine.")
+    preview_crf: int = Field(21, ge=0, le=51, description="x264 CRF of the preview engine.")
+    preview_segments: int = Field(
+        0,
+        ge=0,
+        description="Clip segments the preview engine renders and encodes in parallel; "
+        "0: one per CPU, each at least 2 s long.",
+    )
     fetch_timeout_s: float = Field(
         10.0, gt=0, description="Timeout for fetching image URLs, in seconds."
     )

@@ -6,6 +6,7 @@ down, Push in / Zoom in expand it from the centre, a static shot does not move a
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,9 @@ import pytest
 
 from reelserve.adapters.engines.preview import PreviewEngine
 from reelserve.adapters.engines.preview.frames import cover, load_rgb, new_frame, to_planes
+from reelserve.adapters.engines.preview.motion import CameraPath, magnification
 from reelserve.adapters.engines.preview.scenes import build_renderer
+from reelserve.domain import camera
 from reelserve.domain.requests import Mode
 
 from .flow import Motion, measure
@@ -78,11 +81,20 @@ def test_push_and_zoom_scale_about_the_centre(
     assert abs(m.dx) < 0.5, m
 
 
-def test_dolly_has_parallax_that_zoom_lacks(tmp_path: Path, still: Path) -> None:
-    dolly = motion(render(tmp_path, still, "[Push in]", name="dolly.mp4"))
-    zoom = motion(render(tmp_path, still, "[Zoom in]", name="zoom.mp4"))
-    # the nearer ground (bottom) streams out faster than the far top only when the camera moves
-    assert dolly.bottom_dy / -dolly.top_dy > zoom.bottom_dy / -zoom.top_dy + 0.1, (dolly, zoom)
+def test_a_dolly_gathers_pace_where_a_zoom_grows_evenly() -> None:
+    def growth(prompt: str) -> tuple[float, float]:
+        """log-magnification gained in the middle third's first and second halves."""
+        path = CameraPath(
+            camera.parse(prompt), width=320, height=180, frame_count=61, fps=25, seed=1
+        )
+        log_m = [math.log(magnification(path.forward(i))) for i in (20, 30, 40)]
+        return log_m[1] - log_m[0], log_m[2] - log_m[1]
+
+    dolly, zoom = growth("[Push in]"), growth("[Zoom in]")
+    assert dolly[1] / dolly[0] > 1.04, dolly  # closing in on the picture: faster and faster
+    assert zoom[1] / zoom[0] == pytest.approx(1.0, abs=0.01), zoom
+    back = growth("[Pull out]")
+    assert back[1] / back[0] < 0.96, back  # backing away: the picture shrinks ever slower
 
 
 def test_static_shot_stays_still(tmp_path: Path, still: Path) -> None:

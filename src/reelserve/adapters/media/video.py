@@ -41,6 +41,16 @@ class EncoderSettings:
     queue_size: int = 3  # frames buffered between renderer and encoder
 
 
+def check_format(width: int, height: int, fps: int) -> None:
+    """yuv420p needs positive, even sides; the clip a positive frame rate."""
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise ValueError(
+            f"width and height must be positive and even for yuv420p but are {width} and {height}"
+        )
+    if fps <= 0:
+        raise ValueError(f"fps must be positive but is {fps}")
+
+
 class Mp4Writer:
     """Write yuv420p frames to an H.264 MP4 at a constant frame rate. Use as a context manager.
 
@@ -59,13 +69,7 @@ class Mp4Writer:
         settings: EncoderSettings = EncoderSettings(),
         metadata: Mapping[str, str] | None = None,
     ) -> None:
-        if width <= 0 or height <= 0 or width % 2 or height % 2:
-            raise ValueError(
-                f"width and height must be positive and even for yuv420p but are {width} and "
-                f"{height}"
-            )
-        if fps <= 0:
-            raise ValueError(f"fps must be positive but is {fps}")
+        check_format(width, height, fps)
         self.path = path
         self.width = width
         self.height = height

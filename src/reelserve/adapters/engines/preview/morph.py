@@ -14,6 +14,7 @@ first image itself does), the whole clip is a cross-fade.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -105,33 +106,51 @@ class _PlaneMorph:
         self.fx, self.fy = upscale(forward, 0, sx), upscale(forward, 1, sy)
         self.bx, self.by = upscale(backward, 0, sx), upscale(backward, 1, sy)
         self.gx, self.gy = _grid(width, height)
-        self.map_x = np.empty_like(self.gx)
-        self.map_y = np.empty_like(self.gy)
-        self.warped_a = np.empty_like(first)
-        self.warped_b = np.empty_like(last)
+        self._scratch = threading.local()  # map and warp buffers, one set per rendering thread
+
+    def _buffers(self) -> _Scratch:
+        scratch: _Scratch | None = getattr(self._scratch, "buffers", None)
+        if scratch is None:
+            scratch = _Scratch(
+                map_x=np.empty_like(self.gx),
+                map_y=np.empty_like(self.gy),
+                warped_a=np.empty_like(self.first),
+                warped_b=np.empty_like(self.last),
+            )
+            self._scratch.buffers = scratch
+        return scratch
 
     def render(self, t: float, target: U8) -> None:
-        cv2.scaleAdd(self.fx, -t, self.gx, dst=self.map_x)
-        cv2.scaleAdd(self.fy, -t, self.gy, dst=self.map_y)
+        s = self._buffers()
+        cv2.scaleAdd(self.fx, -t, self.gx, dst=s.map_x)
+        cv2.scaleAdd(self.fy, -t, self.gy, dst=s.map_y)
         cv2.remap(
             self.first,
-            self.map_x,
-            self.map_y,
+            s.map_x,
+            s.map_y,
             cv2.INTER_LINEAR,
-            dst=self.warped_a,
+            dst=s.warped_a,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        cv2.scaleAdd(self.bx, t - 1.0, self.gx, dst=self.map_x)
-        cv2.scaleAdd(self.by, t - 1.0, self.gy, dst=self.map_y)
+        cv2.scaleAdd(self.bx, t - 1.0, self.gx, dst=s.map_x)
+        cv2.scaleAdd(self.by, t - 1.0, self.gy, dst=s.map_y)
         cv2.remap(
             self.last,
-            self.map_x,
-            self.map_y,
+            s.map_x,
+            s.map_y,
             cv2.INTER_LINEAR,
-            dst=self.warped_b,
+            dst=s.warped_b,
             borderMode=cv2.BORDER_REPLICATE,
         )
-        cv2.addWeighted(self.warped_a, 1.0 - t, self.warped_b, t, 0.0, dst=target)
+        cv2.addWeighted(s.warped_a, 1.0 - t, s.warped_b, t, 0.0, dst=target)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scratch:
+    map_x: F32
+    map_y: F32
+    warped_a: U8
+    warped_b: U8
 
 
 class Morph:

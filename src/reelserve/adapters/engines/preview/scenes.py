@@ -16,12 +16,12 @@ import numpy as np
 from reelserve.adapters.engines.preview.frames import (
     U8,
     Planes,
+    Sampler,
     copy_into,
     cover,
     even_size,
     load_rgb,
     to_planes,
-    warp_into,
 )
 from reelserve.adapters.engines.preview.morph import Morph
 from reelserve.adapters.engines.preview.motion import (
@@ -48,10 +48,17 @@ class CameraRenderer:
     """A still seen through the camera path; fixed overlays (captions) drawn on top."""
 
     def __init__(
-        self, path: CameraPath, source: Planes, zoom: float, overlays: tuple[Overlay, ...] = ()
+        self,
+        path: CameraPath,
+        source: Planes,
+        zoom: float,
+        overlays: tuple[Overlay, ...] = (),
+        *,
+        density: float = 1.0,
     ) -> None:
         self._path = path
         self._source = source
+        self._sampler = Sampler(source, density)
         self._scale = np.diag([1.0 / zoom, 1.0 / zoom, 1.0])
         self._overlays = overlays
         out = (path.width, path.height)
@@ -66,7 +73,7 @@ class CameraRenderer:
         if self._still and np.allclose(matrix, np.eye(3), atol=1e-9):
             copy_into(self._source, target)  # a static shot is the picture itself, bit-exact
         else:
-            warp_into(self._source, matrix, target)
+            self._sampler.render(matrix, target)
         for overlay in self._overlays:
             overlay.blend_into(target)
 
@@ -105,13 +112,12 @@ def _camera(job: GenerationJob, still: U8 | None) -> CameraRenderer:
         assert still is not None
         density = _density(path, zoom, (still.shape[1], still.shape[0]))
         size = even_size(job.width * density, job.height * density)
-        return CameraRenderer(path, to_planes(cover(still, *size)), zoom)
-    size = even_size(
-        job.width * _density(path, zoom, None), job.height * _density(path, zoom, None)
-    )
+        return CameraRenderer(path, to_planes(cover(still, *size)), zoom, density=density)
+    density = _density(path, zoom, None)
+    size = even_size(job.width * density, job.height * density)
     scene = render_scene(job.prompt or job.raw_prompt, job.seed, *size, subject=still)
     words = caption(job.prompt or job.raw_prompt, describe(job.plan), job.width, job.height)
-    return CameraRenderer(path, to_planes(scene), zoom, (words,))
+    return CameraRenderer(path, to_planes(scene), zoom, (words,), density=density)
 
 
 def build_renderer(job: GenerationJob) -> Renderer:

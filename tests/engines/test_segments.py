@@ -1,0 +1,144 @@
+"""SegmentedMp4Writer: segments encoded side by side join into one clip, frames in order."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reelserve.adapters.engines.preview.frames import Sampler, new_frame, to_planes, warp_into
+from reelserve.adapters.engines.preview.storyboard import render_scene
+from reelserve.adapters.media.segments import (
+    MIN_SEGMENT_FRAMES,
+    Segment,
+    SegmentedMp4Writer,
+    plan_segments,
+)
+from reelserve.adapters.media.video import planes, probe
+
+from .helpers import decode_gray
+
+
+def level(index: int) -> int:
+    return 20 + (index * 7) % 200
+
+
+def fill(segment: Segment) -> None:
+    for index in segment.frames:
+        frame = segment.acquire()
+        y, u, v = planes(frame)
+        y[...] = level(index)
+        u[...] = 128
+        v[...] = 128
+        segment.submit(frame)
+
+
+@pytest.mark.parametrize(
+    ("frames", "cpus", "requested", "expected"),
+    [
+        (150, 2, 0, [range(0, 75), range(75, 150)]),
+        (150, 16, 0, [range(0, 50), range(50, 100), range(100, 150)]),
+        (MIN_SEGMENT_FRAMES * 2 - 1, 8, 0, [range(0, MIN_SEGMENT_FRAMES * 2 - 1)]),
+        (10, 4, 3, [range(0, 3), range(3, 6), range(6, 10)]),
+        (2, 1, 5, [range(0, 1), range(1, 2)]),
+    ],
+)
+def test_segments_are_consecutive_and_long_enough(
+    frames: int, cpus: int, requested: int, expected: list[range]
+) -> None:
+    assert plan_segments(frames, cpus=cpus, requested=requested) == expected
+
+
+def test_plan_refuses_an_empty_clip() -> None:
+    with pytest.raises(ValueError, match="frame_count must be positive but is 0"):
+        plan_segments(0, cpus=2)
+
+
+@pytest.mark.parametrize("segments", [1, 2, 3])
+def test_parallel_segments_join_into_one_clip_in_order(tmp_path: Path, segments: int) -> None:
+    path = tmp_path / "joined.mp4"
+    count = 61
+    with SegmentedMp4Writer(
+        path,
+        width=64,
+        height=48,
+        fps=25,
+        frame_count=count,
+        segments=segments,
+        metadata={"aigc": "1"},
+    ) as writer:
+        assert len(writer.segments) == segments
+        threads = [threading.Thread(target=fill, args=(s,)) for s in writer.segments]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    info = probe(path)
+    assert (info.width, info.height, info.frame_count, info.fps) == (64, 48, count, 25)
+    assert info.metadata.get("aigc") == "1"
+    frames = decode_gray(path)
+    expected = [(level(i) - 16) * 255 / 219 for i in range(count)]  # limited range expanded
+    assert [float(frames[i].mean()) for i in range(count)] == pytest.approx(expected, abs=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["joined.mp4"]  # no parts left
+
+
+def test_a_short_segment_fails_and_leaves_no_files(tmp_path: Path) -> None:
+    path = tmp_path / "short.mp4"
+    with (
+        pytest.raises(RuntimeError, match=r"got 0 of its 5 frames"),
+        SegmentedMp4Writer(path, width=32, height=32, fps=25, frame_count=10, segments=2) as writer,
+    ):
+        fill(writer.segments[0])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_while_rendering_aborts_and_deletes_everything(tmp_path: Path) -> None:
+    path = tmp_path / "broken.mp4"
+    with (
+        pytest.raises(KeyError),
+        SegmentedMp4Writer(path, width=32, height=32, fps=25, frame_count=10, segments=2),
+    ):
+        raise KeyError("renderer failed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_segment_takes_no_more_than_its_frames(tmp_path: Path) -> None:
+    with SegmentedMp4Writer(
+        tmp_path / "x.mp4", width=32, height=32, fps=25, frame_count=2, segments=2
+    ) as writer:
+        fill(writer.segments[0])
+        with pytest.raises(ValueError, match="already has all its 1 frames"):
+            writer.segments[0].submit(writer.segments[0].acquire())
+        fill(writer.segments[1])
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [
+        [[1 / 1.2, 0, 3.3], [0, 1 / 1.2, 1.7], [0, 0, 1]],  # push in, off centre
+        [[1 / 1.37, 0, -20.6], [0, 1 / 1.37, 11.2], [0, 0, 1]],
+        [[0.9, 0, 40.25], [0, 0.9, -8.5], [0, 0, 1]],
+        [[1.0, 0, 0.0], [0, 1.0, 0.0], [0, 0, 1]],
+    ],
+)
+def test_the_resize_path_draws_what_the_general_warp_draws(matrix: list[list[float]]) -> None:
+    source = to_planes(render_scene("harbour at dusk", 3, 640, 360))
+    fast, exact = new_frame(320, 180)[1], new_frame(320, 180)[1]
+    view = np.array(matrix, dtype=np.float64)
+    Sampler(source, density=2.0).render(view, fast)
+    warp_into(source, view, exact)
+    for a, b in ((fast.y, exact.y), (fast.u, exact.u), (fast.v, exact.v)):
+        difference = np.abs(a.astype(np.int16) - b)
+        assert difference.mean() < 0.25, difference.mean()  # the same picture, to the grey level
+        assert np.percentile(difference, 99) <= 4  # edges, from the 1/8-pixel phase step
+
+
+def test_views_that_leave_the_still_fall_back_to_the_general_warp() -> None:
+    source = to_planes(render_scene("harbour at dusk", 3, 320, 180))
+    fast, exact = new_frame(320, 180)[1], new_frame(320, 180)[1]
+    view = np.array([[1.0, 0, -30.0], [0, 1.0, -12.0], [0, 0, 1]])  # shows past the left edge
+    Sampler(source).render(view, fast)
+    warp_into(source, view, exact)
+    assert np.array_equal(fast.y, exact.y)
