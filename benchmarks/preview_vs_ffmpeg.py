@@ -9,7 +9,7 @@ Clips (the same size, frame count, libx264 preset and CRF for every method):
   preview = ``PreviewEngine`` FL2V (flow morph); ffmpeg = ``xfade`` (a plain cross-fade);
   ffmpeg-smooth = ``minterpolate`` (motion-compensated interpolation, the nearest to a morph).
 - server: the same request end to end through a running ``reelserve serve`` (HTTP create with
-  the stills as data URLs, the worker renders, polled every 20 ms until ``Success``).
+  the stills as data URLs, the worker renders, polled every 50 ms until ``Success``).
 - floor: the preview engine's own frames, rendered beforehand to a raw I420 file, encoded by the
   same writer (``SegmentedMp4Writer``, same segments) with nothing else to do.
 
@@ -284,7 +284,7 @@ class BenchServer:
             ).json()
             if status["status"] in ("Success", "Fail"):
                 break
-            time.sleep(0.02)
+            time.sleep(0.05)
         wall = time.perf_counter() - start
         used = self.cpu_seconds() - cpu
         if status["status"] != "Success":
