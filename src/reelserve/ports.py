@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Literal, Protocol
 
 from reelserve.domain.camera import CameraPlan
 from reelserve.domain.files import FileRecord
@@ -37,6 +37,7 @@ class Heartbeat:
 class ReapResult:
     requeued: tuple[str, ...]
     failed: tuple[str, ...]
+    cancelled: tuple[str, ...] = ()  # their owner had asked to cancel them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,11 +61,8 @@ class TaskStore(Protocol):
         ...
 
     def begin_idempotent(self, claim: IdempotencyClaim, now: datetime) -> IdempotencyOutcome:
-        """Take the key for this request, or say why not (done, in flight, other body)."""
-        ...
-
-    def release_idempotent(self, claim: IdempotencyClaim) -> None:
-        """Forget a pending key whose request failed before creating a task."""
+        """Look the key up: STARTED (no finished request used it), DONE (replay its task) or
+        MISMATCH (another body). The key is recorded by ``add`` with the task, atomically."""
         ...
 
     def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None: ...
@@ -125,7 +123,8 @@ class TaskStore(Protocol):
         ...
 
     def reap(self, now: datetime) -> ReapResult:
-        """Requeue tasks whose lease expired; fail those out of attempts (1000)."""
+        """Requeue tasks whose lease expired; cancel those whose owner asked to (as a cancel
+        does), and fail those out of attempts (1000)."""
         ...
 
     def get_file(self, file_id: str, owner_key_id: str | None = None) -> FileRecord | None: ...
@@ -256,4 +255,69 @@ class WebhookSender(Protocol):
 
     def deliver(self, url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> int:
         """POST a status push; the HTTP status, or 0 when no answer came."""
+        ...
+
+
+# Where an attempt leaves a push: acknowledged, to be tried again, or abandoned.
+Outcome = Literal["delivered", "retry", "gave_up"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimedDelivery:
+    id: str  # the webhook-id
+    task_id: str
+    event: str
+    url: str
+    body: bytes
+    attempt: int  # this attempt's number, counted from the last (re)delivery
+    secret: str  # the owner key's webhook secret
+    lease_token: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttemptRecord:
+    delivery_id: str
+    attempt: int
+    at: datetime
+    http_status: int  # 0: no answer (timeout, refused, connection failure)
+    outcome: Outcome
+    duration_ms: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryRecord:
+    id: str
+    task_id: str
+    event: str
+    url: str
+    state: str  # pending | delivered | failed
+    attempts: int
+    next_at: datetime | None
+    last_http_status: int | None
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None
+    log: tuple[AttemptRecord, ...] = ()
+
+
+class OutboxStore(Protocol):
+    """The callback pushes waiting to be sent; a row is written with its task's status change."""
+
+    def claim(self, now: datetime, lease_for: timedelta) -> ClaimedDelivery | None:
+        """Atomically take one due delivery (earlier events of its task first) under a lease."""
+        ...
+
+    def record(
+        self, delivery: ClaimedDelivery, attempt: AttemptRecord, next_at: datetime | None
+    ) -> bool:
+        """Log the attempt; settle the delivery when the lease still holds (False otherwise)."""
+        ...
+
+    def deliveries(self, task_id: str) -> Sequence[DeliveryRecord]: ...
+
+    def redeliver(
+        self, task_id: str, delivery_id: str | None, now: datetime
+    ) -> DeliveryRecord | None:
+        """Make a delivery (default: the task's latest) due now with a fresh attempt budget."""
         ...

@@ -108,7 +108,10 @@ async def test_events_stream_a_running_task_to_its_end(
             events.append(event)
 
     listener = asyncio.create_task(listen())
-    await asyncio.sleep(0.2)
+    for _ in range(500):  # the first event (queued) has arrived before the worker starts
+        if events:
+            break
+        await asyncio.sleep(0.02)
     await run_worker(container)
     await asyncio.wait_for(listener, 10)
     ids = [int(str(e["id"])) for e in events]

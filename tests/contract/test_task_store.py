@@ -2,28 +2,38 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, select
 
 from reelserve.adapters.db.engine import make_engine, migrate
+from reelserve.adapters.db.outbox import SqlOutbox
 from reelserve.adapters.db.store import SqlTaskStore
+from reelserve.adapters.db.tables import webhook_deliveries
 from reelserve.domain.files import FileRecord
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
-from reelserve.ports import RenderedVideo
+from reelserve.ports import ReapResult, RenderedVideo
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlTaskStore:
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
-    migrate(engine)
+def engine(tmp_path: Path) -> Engine:
+    built = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    migrate(built)
+    return built
+
+
+@pytest.fixture
+def store(engine: Engine) -> SqlTaskStore:
     return SqlTaskStore(engine)
 
 
@@ -157,6 +167,60 @@ def test_the_reaper_fails_a_task_out_of_attempts(store: SqlTaskStore) -> None:
     failed = store.get("1")
     assert failed is not None and failed.status is TaskStatus.FAILED
     assert failed.error_code == 1000 and failed.failure_kind is FailureKind.LEASE
+
+
+@pytest.mark.parametrize("max_attempts", [3, 1])
+def test_the_reaper_cancels_a_lost_task_whose_owner_asked_to_stop_it(
+    store: SqlTaskStore, engine: Engine, max_attempts: int
+) -> None:
+    """Not requeued (nor failed when out of attempts): cancelled, as a cancel of a queued task."""
+    hook = "https://example.com/hook"
+    store.add(replace(make_task("1", max_attempts=max_attempts), callback_url=hook))
+    store.add(replace(make_task("2", created=T0 + timedelta(seconds=1)), callback_url=hook))
+    running = store.claim("w", T0, LEASE)
+    assert running is not None and running.lease is not None
+    assert store.start_processing("1", running.lease.token, T0)
+    flagged = store.request_cancel("1", "k1", T0)
+    assert flagged is not None and flagged.cancel_requested
+    assert flagged.status is TaskStatus.PROCESSING  # its worker would stop it, had it not died
+    queued = store.request_cancel("2", "k1", T0)  # the reference: an ordinary cancel
+
+    later = T0 + LEASE + timedelta(seconds=1)
+    result = store.reap(later)
+    assert (result.cancelled, result.requeued, result.failed) == (("1",), (), ())
+    reaped = store.get("1")
+    assert reaped is not None and queued is not None
+    assert reaped.status is TaskStatus.CANCELLED and reaped.lease is None
+    assert (reaped.error_code, reaped.error_message, reaped.failure_kind) == (
+        queued.error_code,
+        queued.error_message,
+        queued.failure_kind,
+    )
+    assert reaped.finished_at == later and reaped.cost_usd == 0
+    assert store.claim("w2", later, LEASE) is None
+    assert store.reap(later + LEASE * 2) == ReapResult(requeued=(), failed=(), cancelled=())
+
+    pushes = {d.event: d.state for d in SqlOutbox(engine).deliveries("1")}
+    assert pushes == {"processing": "pending", "failed": "pending"}  # committed with the change
+    with engine.connect() as conn:
+        bodies = dict(
+            conn.execute(
+                select(webhook_deliveries.c.task_id, webhook_deliveries.c.body).where(
+                    webhook_deliveries.c.event == "failed"
+                )
+            ).all()
+        )
+    reaped_push, cancel_push = (json.loads(bodies[t]) for t in ("1", "2"))
+    assert reaped_push["status"] == "failed"
+    assert reaped_push["base_resp"] == cancel_push["base_resp"]
+    assert reaped_push["base_resp"]["status_msg"] == queued.error_message
+
+
+def test_the_reaper_still_requeues_a_lost_task_nobody_cancelled(store: SqlTaskStore) -> None:
+    store.add(make_task("1"))
+    assert store.claim("w", T0, LEASE) is not None
+    result = store.reap(T0 + LEASE + timedelta(seconds=1))
+    assert (result.requeued, result.cancelled) == (("1",), ())
 
 
 def test_cancel_stops_a_queued_task_at_once_and_is_scoped_to_its_owner(store: SqlTaskStore) -> None:

@@ -206,3 +206,19 @@ def test_scaling_can_be_turned_off(fetcher: HttpImageFetcher) -> None:
     image = intake.load(FIELD, data_url(encode((3000, 2400))))
 
     assert (image.width, image.height) == (3000, 2400)
+
+
+def test_an_upright_rgb_png_is_kept_byte_for_byte(intake: PillowImageIntake) -> None:
+    sent = encode((800, 450), "PNG", "RGB", (10, 120, 200), compress_level=9)
+    loaded = intake.load("first_frame_image", data_url(sent))
+    assert loaded.png == sent  # no re-encode: the same pixels, ~0.1 s saved on a 1080P frame
+    assert (loaded.width, loaded.height, loaded.source_format) == (800, 450, "PNG")
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "L", "P"])
+def test_pngs_that_need_normalising_are_re_encoded(intake: PillowImageIntake, mode: str) -> None:
+    color = {"RGBA": (10, 120, 200, 128), "L": 90, "P": 3}[mode]
+    sent = encode((400, 320), "PNG", mode, color)
+    loaded = intake.load("first_frame_image", data_url(sent))
+    assert loaded.png != sent
+    assert decoded(loaded.png).mode == "RGB"

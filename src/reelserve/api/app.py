@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,7 @@ from reelserve.api import (
     webhooks_ext,
 )
 from reelserve.api.errors import minimax_error, vtrix_error
+from reelserve.api.schemas import violation
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import InternalError, InvalidParams, ReelserveError, Violation
 
@@ -53,9 +55,34 @@ def violations_from_request(error: RequestValidationError) -> list[Violation]:
     found = []
     for item in error.errors():
         loc = [str(p) for p in item.get("loc", ()) if p not in ("query", "path", "header", "body")]
-        field = ".".join(loc) or "request"
-        found.append(Violation(field=field, message=f"{field}: {item.get('msg', 'invalid')}"))
+        found.append(violation(".".join(loc) or "request", item))
     return found
+
+
+def _drop_validation_responses(document: dict[str, Any]) -> None:
+    """FastAPI documents a 422 ``HTTPValidationError`` on every route with parameters; reelserve
+    never sends it (``_on_validation`` answers with the dialect's own error instead)."""
+    generated = {"$ref": "#/components/schemas/HTTPValidationError"}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            content = responses.get("422", {}).get("content", {})
+            if content.get("application/json", {}).get("schema") == generated:
+                del responses["422"]
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+
+
+def _documented(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _drop_validation_responses(generate())  # generate() caches it in openapi_schema
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(container: Container) -> FastAPI:
@@ -80,5 +107,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(metrics.router)
     app.state.metrics_registry = metrics.registry_for(container)
     ui.mount(app)
+    _documented(app)
     app.add_middleware(ops.AccessLog)
     return app

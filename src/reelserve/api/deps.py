@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import InvalidParams
@@ -19,19 +20,36 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
+# Declares the scheme in the OpenAPI document only: the key service reads the raw header itself,
+# so that a missing, malformed or unknown key gets its own MiniMax 1004 message.
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="`Authorization: Bearer <API key>` (create keys with `reelserve keys create`).",
+)
+
+
 def get_owner(
-    container: ContainerDep, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    container: ContainerDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
 ) -> ApiKey:
-    return container.keys.authenticate(authorization)
+    return container.keys.authenticate(request.headers.get("authorization"))
 
 
 OwnerDep = Annotated[ApiKey, Depends(get_owner)]
 
 
+def is_digits(text: str, max_len: int = 32) -> bool:
+    """ASCII digits only, and not absurdly many: ``str.isdigit`` also accepts "²" or "٣",
+    which ``int()`` refuses, and ``int()`` refuses more than 4300 digits."""
+    return 0 < len(text) <= max_len and text.isascii() and text.isdigit()
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused (2013) past ``limit`` bytes without reading it all."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and is_digits(declared) and int(declared) > limit:
         raise InvalidParams(f"body: {declared} bytes is over the limit of {limit} bytes")
     chunks: list[bytes] = []
     size = 0

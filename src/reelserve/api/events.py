@@ -22,7 +22,8 @@ from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from reelserve.api.deps import ContainerDep, OwnerDep
+from reelserve.api.deps import ContainerDep, OwnerDep, is_digits
+from reelserve.api.schemas import ErrorOut, inline_schema
 from reelserve.api.tasks_ext import task_view
 from reelserve.bootstrap import Container
 from reelserve.domain.keys import ApiKey
@@ -94,7 +95,15 @@ async def _stream(
     "/v1/tasks/{task_id}/events",
     summary="Live status and progress as server-sent events (resumable with Last-Event-ID)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {"example": _EXAMPLE}}}},
+    responses={
+        200: {
+            "description": "The event stream; a MiniMax error (JSON) for an unknown task.",
+            "content": {
+                "text/event-stream": {"schema": {"type": "string"}, "example": _EXAMPLE},
+                "application/json": {"schema": inline_schema(ErrorOut)},
+            },
+        }
+    },
 )
 def task_events(
     request: Request,
@@ -105,8 +114,8 @@ def task_events(
     last_event_id: str | None = None,
 ) -> StreamingResponse:
     container.tasks.get(owner, task_id)  # unknown or foreign: a base_resp error, not a stream
-    resume = last_event_header or last_event_id or ""
-    last = int(resume) if resume.strip().isdigit() else -1
+    resume = (last_event_header or last_event_id or "").strip()
+    last = int(resume) if is_digits(resume, max_len=20) else -1
     return StreamingResponse(
         _stream(request, container, owner, task_id, last),
         media_type="text/event-stream",

@@ -1,12 +1,14 @@
 """Prometheus ``/metrics`` (prefix ``reelserve_``).
 
-Task counts and queue depth are read from the database at scrape time, so they are right
-whichever process ran the work (``reelserve serve`` threads or ``reelserve worker`` processes).
-Durations are observed at scrape time too: each scrape feeds the histograms with the tasks that
-finished since the previous one (the first scrape takes the whole history).
+Task counts, queue depth and callback delivery attempts are read from the database at scrape
+time, so they are right whichever process ran the work (``reelserve serve`` threads or
+``reelserve worker`` processes, which deliver the pushes too). Durations are observed at scrape
+time as well: each scrape feeds the histograms with the tasks that finished since the previous
+one (the first scrape takes the whole history).
 
-The collector reads the ``tasks`` table with SQLAlchemy Core directly (two small queries); a
-``TaskStore.stats()`` port method would let it go through the store instead.
+The collector reads the ``tasks`` and ``webhook_attempts`` tables with SQLAlchemy Core directly
+(three small queries); a ``TaskStore.stats()`` port method would let it go through the store
+instead.
 """
 
 from __future__ import annotations
@@ -18,27 +20,13 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Connection, DateTime, String, column, func, select, table
 
 from reelserve.bootstrap import Container
 from reelserve.domain.tasks import TaskStatus
-
-# The webhook deliverer increments this: outcome is "delivered", "retry" or "gave_up".
-WEBHOOK_DELIVERIES = Counter(
-    "reelserve_webhook_deliveries_total",
-    "Webhook (callback) delivery attempts by outcome.",
-    ["outcome"],
-    registry=None,
-)
 
 _BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 3600)
 _tasks = table(
@@ -49,6 +37,9 @@ _tasks = table(
     column("started_at", DateTime),
     column("finished_at", DateTime),
 )
+# One row per delivery attempt, never deleted: a count that only grows, as a counter must.
+_attempts = table("webhook_attempts", column("outcome", String))
+OUTCOMES = ("delivered", "retry", "gave_up")
 
 router = APIRouter(tags=["operations"])
 
@@ -77,6 +68,10 @@ class TaskCollector(Collector):
         with self._container.database.connect() as conn:
             rows = conn.execute(select(_tasks.c.status, func.count()).group_by(_tasks.c.status))
             counts: dict[str, int] = {str(status): int(n) for status, n in rows}
+            outcomes = conn.execute(
+                select(_attempts.c.outcome, func.count()).group_by(_attempts.c.outcome)
+            )
+            attempts: dict[str, int] = {str(outcome): int(n) for outcome, n in outcomes}
             with self._lock:
                 self._observe_finished(conn)
         by_status = GaugeMetricFamily(
@@ -90,6 +85,14 @@ class TaskCollector(Collector):
             "Tasks waiting for a worker.",
             value=counts.get(TaskStatus.QUEUED.value, 0),
         )
+        deliveries = CounterMetricFamily(
+            "reelserve_webhook_deliveries",
+            "Callback (webhook) delivery attempts by outcome: delivered, retry or gave_up.",
+            labels=["outcome"],
+        )
+        for outcome in OUTCOMES:
+            deliveries.add_metric([outcome], attempts.get(outcome, 0))
+        yield deliveries
         yield from self._render.collect()
         yield from self._total.collect()
 
@@ -113,7 +116,6 @@ def registry_for(container: Container) -> CollectorRegistry:
     """A registry per app, so that several apps (tests) never share or clash."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(TaskCollector(container))
-    registry.register(WEBHOOK_DELIVERIES)
     return registry
 
 

@@ -9,11 +9,19 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from reelserve.api.deps import ContainerDep, OwnerDep, public_base, read_body
+from reelserve.api.deps import ContainerDep, OwnerDep, is_digits, public_base, read_body
 from reelserve.api.errors import base_resp
-from reelserve.api.schemas import VideoGenerationIn, parse_create
+from reelserve.api.schemas import (
+    CreateOut,
+    ErrorOut,
+    QueryOut,
+    RetrieveOut,
+    VideoGenerationIn,
+    inline_schema,
+    parse_create,
+)
 from reelserve.bootstrap import Container
-from reelserve.domain.errors import InvalidParams
+from reelserve.domain.errors import InvalidParams, NotFound
 from reelserve.domain.files import FileRecord
 from reelserve.domain.idempotency import fingerprint
 from reelserve.domain.tasks import Task, TaskStatus
@@ -33,6 +41,8 @@ _CREATE_EXAMPLE = {
     "task_id": "106916112212032",
     "base_resp": {"status_code": 0, "status_msg": "success"},
 }
+_IDEMPOTENCY = "An `Idempotency-Key` conflict (reelserve extension): "
+VIDEO_CONTENT = {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}
 
 
 @router.post(
@@ -41,10 +51,14 @@ _CREATE_EXAMPLE = {
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": VideoGenerationIn.model_json_schema()}},
+            "content": {"application/json": {"schema": inline_schema(VideoGenerationIn)}},
         }
     },
-    responses={200: {"content": {"application/json": {"example": _CREATE_EXAMPLE}}}},
+    responses={
+        200: {"model": CreateOut, "content": {"application/json": {"example": _CREATE_EXAMPLE}}},
+        409: {"model": ErrorOut, "description": _IDEMPOTENCY + "the first request is running."},
+        422: {"model": ErrorOut, "description": _IDEMPOTENCY + "the key came with another body."},
+    },
 )
 async def create_video(request: Request, container: ContainerDep, owner: OwnerDep) -> JSONResponse:
     raw = await read_body(request, container.settings.max_body_bytes)
@@ -94,6 +108,7 @@ def query_body(task: Task, queue_position: int | None = None) -> dict[str, Any]:
     summary="Query a task's status",
     responses={
         200: {
+            "model": QueryOut,
             "content": {
                 "application/json": {
                     "example": {
@@ -105,7 +120,7 @@ def query_body(task: Task, queue_position: int | None = None) -> dict[str, Any]:
                         "base_resp": {"status_code": 0, "status_msg": "success"},
                     }
                 }
-            }
+            },
         }
     },
 )
@@ -121,7 +136,7 @@ def query_video(
 def _file_id(value: str | None) -> str:
     if value is None or not value.strip():
         raise InvalidParams("file_id: is required")
-    if not value.strip().isdigit():
+    if not is_digits(value.strip()):
         raise InvalidParams(f"file_id: {value!r} is not a valid file id (digits expected)")
     return str(int(value.strip()))
 
@@ -146,6 +161,7 @@ def retrieve_body(container: Container, record: FileRecord, base: str) -> dict[s
 @router.get(
     "/v1/files/retrieve",
     summary="File metadata and a signed download URL",
+    responses={200: {"model": RetrieveOut}},
 )
 def retrieve_file(
     request: Request, container: ContainerDep, owner: OwnerDep, file_id: str | None = None
@@ -155,6 +171,9 @@ def retrieve_file(
 
 
 def file_response(container: Container, record: FileRecord) -> Response:
+    """The file's bytes; NotFound when its record outlived the stored file (removed by hand)."""
+    if not container.files.exists(record.storage_key):
+        raise NotFound("file", record.id)
     path = container.files.local_path(record.storage_key)
     if path is not None:
         return FileResponse(path, media_type=record.content_type, filename=record.filename)
@@ -164,7 +183,19 @@ def file_response(container: Container, record: FileRecord) -> Response:
     )
 
 
-@router.get("/v1/files/retrieve_content", summary="The file's bytes (HTTP Range supported)")
+@router.get(
+    "/v1/files/retrieve_content",
+    summary="The file's bytes (HTTP Range supported)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The video; a MiniMax error (JSON) when the file is unknown.",
+            "content": {**VIDEO_CONTENT, "application/json": {"schema": inline_schema(ErrorOut)}},
+        },
+        206: {"description": "The requested byte range.", "content": VIDEO_CONTENT},
+        416: {"description": "The requested range is outside the file."},
+    },
+)
 def retrieve_content(
     container: ContainerDep, owner: OwnerDep, file_id: str | None = None
 ) -> Response:

@@ -8,9 +8,20 @@ are read as the field they name.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, Required
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+)
+from typing_extensions import TypedDict  # pydantic needs this one, not typing's, before 3.12
 
 from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.requests import GenerationRequest, SubjectReference
@@ -19,6 +30,89 @@ from reelserve.domain.requests import GenerationRequest, SubjectReference
 class BaseResp(BaseModel):
     status_code: int = 0
     status_msg: str = "success"
+
+
+# --- answers, for the OpenAPI document ------------------------------------------------------
+# TypedDicts rather than models: a key that an answer may leave out (an error carries only
+# ``base_resp``) is then simply not required, instead of a nullable field with a default.
+
+
+class BaseRespOut(TypedDict):
+    status_code: int  # 0: success; otherwise the MiniMax error code (MINIMAX_API.md §1)
+    status_msg: str
+
+
+class CreateOut(TypedDict, total=False):
+    """``task_id`` is "" when the create failed (§12); ``warnings`` is a reelserve extension."""
+
+    task_id: str
+    warnings: list[str]
+    base_resp: Required[BaseRespOut]
+
+
+class QueryOut(TypedDict, total=False):
+    """MiniMax's query answer plus reelserve's ``progress``, ``phase`` and ``queue_position``."""
+
+    task_id: str
+    status: Literal["Queueing", "Preparing", "Processing", "Success", "Fail"]
+    file_id: str
+    video_width: int
+    video_height: int
+    progress: int
+    phase: str
+    queue_position: int | None
+    base_resp: Required[BaseRespOut]
+
+
+class FileOut(TypedDict):
+    file_id: int
+    bytes: int
+    created_at: int
+    filename: str
+    purpose: str
+    download_url: str
+
+
+class RetrieveOut(TypedDict, total=False):
+    file: FileOut
+    base_resp: Required[BaseRespOut]
+
+
+class ErrorOut(TypedDict):
+    """Any MiniMax-dialect error: HTTP 200 (409/422 for Idempotency-Key conflicts)."""
+
+    base_resp: BaseRespOut
+
+
+class VtrixErrorBody(TypedDict):
+    code: int
+    error_message: str
+
+
+class VtrixErrorOut(TypedDict):
+    error: VtrixErrorBody
+
+
+def inline_schema(wire_type: Any) -> dict[str, Any]:
+    """The JSON schema of a model or TypedDict with its ``$defs`` inlined, for hand-written parts
+    of the OpenAPI document (where ``#/$defs/...`` references would point nowhere). No wire type
+    here is recursive.
+    """
+    schema = TypeAdapter(wire_type).json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
 
 
 class SubjectReferenceIn(BaseModel):
@@ -91,15 +185,24 @@ def _tidy_keys(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        text = repr(value)
+    else:  # repr for what JSON cannot show (bytes from a body that was not JSON)
+        text = json.dumps(value, ensure_ascii=False, default=repr)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def parse_body(raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidParams(f"body: not valid JSON ({error})") from None
+    except RecursionError:
+        raise InvalidParams("body: JSON nested too deeply") from None
+    except ValueError as error:  # also an integer of more than 4300 digits; bad UTF-8 too
+        raise InvalidParams(f"body: not valid JSON ({_clipped(str(error))})") from None
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def parse_create(raw: bytes) -> VideoGenerationIn:
@@ -116,13 +219,19 @@ def parse_create_object(body: Any) -> VideoGenerationIn:
 
 
 def violations_from(error: ValidationError) -> list[Violation]:
-    found = []
-    for item in error.errors():
-        field = ".".join(str(p) for p in item["loc"]) or "body"
-        if item["type"] == "missing":
-            message = f"{field}: is required"
-        else:
-            expected = item["msg"].removeprefix("Input should be ").removeprefix("a ")
-            message = f"{field}: {_shown(item.get('input'))} is not valid (expected {expected})"
-        found.append(Violation(field=field, message=message))
-    return found
+    return [
+        violation(".".join(str(p) for p in item["loc"]) or "body", item) for item in error.errors()
+    ]
+
+
+def violation(field: str, item: Mapping[str, Any]) -> Violation:
+    """One pydantic error item as a message that names the field and the value."""
+    kind = item.get("type")
+    if kind == "missing":
+        message = f"{field}: is required"
+    elif kind == "extra_forbidden":
+        message = f"{field}: is not a known field"
+    else:
+        expected = str(item.get("msg", "")).removeprefix("Input should be ").removeprefix("a ")
+        message = f"{field}: {_shown(item.get('input'))} is not valid (expected {expected})"
+    return Violation(field=field, message=message)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from reelserve.api.deps import ContainerDep, OwnerDep
+from reelserve.api.deps import ContainerDep, OwnerDep, is_digits
 from reelserve.api.errors import base_resp
 from reelserve.api.minimax import QUERY_STATUS
 from reelserve.bootstrap import Container
@@ -137,8 +137,9 @@ def list_tasks(
         str | None, Query(description="`next_cursor` from the previous page.")
     ] = None,
 ) -> JSONResponse:
-    if cursor is not None and not cursor.strip().isdigit():
+    if cursor is not None and not is_digits(cursor.strip()):
         raise InvalidParams(f"cursor: {cursor!r} is not a valid cursor (digits expected)")
+    cursor = cursor.strip() if cursor is not None else None
     page = container.tasks.list(owner, status=parse_status(status), limit=limit, cursor=cursor)
     views = [
         task_view(container, task, live=task.status is TaskStatus.QUEUED) for task in page.tasks

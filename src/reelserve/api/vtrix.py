@@ -10,12 +10,56 @@ from fastapi.responses import JSONResponse
 
 from reelserve.api.deps import ContainerDep, OwnerDep, public_base, read_body
 from reelserve.api.minimax import retrieve_body
-from reelserve.api.schemas import parse_body, parse_create_object
+from reelserve.api.schemas import (
+    VideoGenerationIn,
+    VtrixErrorOut,
+    inline_schema,
+    parse_body,
+    parse_create_object,
+)
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import InvalidParams
 from reelserve.domain.tasks import FailureKind, Task, TaskStatus
 
-router = APIRouter(prefix="/model/v1/generation", tags=["Vtrix gateway (seed 002)"])
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": VtrixErrorOut, "description": meaning}
+    for status, meaning in [
+        (400, "Invalid parameters (MiniMax code 2013 in ``error.code``)."),
+        (401, "Missing, unknown or revoked API key."),
+        (403, "Insufficient balance."),
+        (404, "No such task for this key."),
+        (429, "Rate limit or tasks in flight exceeded."),
+        (500, "Generation or server failure."),
+    ]
+}
+router = APIRouter(
+    prefix="/model/v1/generation", tags=["Vtrix gateway (seed 002)"], responses=_ERRORS
+)
+
+
+def _create_body_schema() -> dict[str, Any]:
+    """The envelope around the MiniMax fields; ``model`` may sit outside ``params``."""
+    params = inline_schema(VideoGenerationIn)
+    params["required"] = [name for name in params.get("required", []) if name != "model"]
+    return {
+        "type": "object",
+        "required": ["input"],
+        "properties": {
+            "model": {"type": "string", "description": "Wins over `params.model` when given."},
+            "input": {
+                "type": "array",
+                "minItems": 1,
+                "description": "Only the first item is read.",
+                "items": {
+                    "type": "object",
+                    "required": ["params"],
+                    "properties": {"params": params},
+                },
+            },
+        },
+        "examples": [{"model": "MiniMax-Hailuo-02", "input": [{"params": {"prompt": "A cat"}}]}],
+    }
+
 
 STATUS = {
     TaskStatus.QUEUED: "pending",
@@ -83,7 +127,16 @@ def get_task(
     return JSONResponse(task_view(container, task, public_base(container, request)))
 
 
-@router.post("", summary="Create a task with the gateway's envelope {model, input:[{params}]}")
+@router.post(
+    "",
+    summary="Create a task with the gateway's envelope {model, input:[{params}]}",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _create_body_schema()}},
+        }
+    },
+)
 async def create_task(request: Request, container: ContainerDep, owner: OwnerDep) -> JSONResponse:
     body = parse_body(await read_body(request, container.settings.max_body_bytes))
     if not isinstance(body, dict):

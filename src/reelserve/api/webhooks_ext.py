@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reelserve.api.deps import ContainerDep, OwnerDep, read_body
 from reelserve.api.errors import base_resp
+from reelserve.api.schemas import inline_schema, parse_body, violations_from
 from reelserve.domain.errors import InvalidParams
-from reelserve.services.webhooks import AttemptRecord, DeliveryRecord
+from reelserve.ports import AttemptRecord, DeliveryRecord
 
 router = APIRouter(tags=["callbacks (reelserve extension)"])
 
@@ -104,6 +105,12 @@ def list_deliveries(container: ContainerDep, owner: OwnerDep, task_id: str) -> J
 @router.post(
     "/v1/tasks/{task_id}/deliveries/redeliver",
     summary="Send a push again now, with a fresh attempt budget (body: optional webhook_id)",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": inline_schema(RedeliverIn)}},
+        }
+    },
     responses=_example(
         {
             "task_id": "17640000000001234",
@@ -117,10 +124,9 @@ async def redeliver(
 ) -> JSONResponse:
     raw = await read_body(request, 64 * 1024)
     try:
-        wanted = RedeliverIn.model_validate_json(raw) if raw.strip() else RedeliverIn()
+        wanted = RedeliverIn.model_validate(parse_body(raw)) if raw.strip() else RedeliverIn()
     except ValidationError as error:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in error.errors())
-        raise InvalidParams(f"body: invalid redeliver request ({fields})") from None
+        raise InvalidParams(violations_from(error)) from None
     record = await run_in_threadpool(
         container.webhooks.redeliver, owner, task_id, wanted.webhook_id
     )

@@ -14,7 +14,6 @@ from datetime import timedelta
 from reelserve.domain.errors import InvalidParams
 
 KEEP_FOR = timedelta(hours=24)
-STALE_AFTER = timedelta(seconds=60)  # a pending key older than this belongs to a dead request
 MAX_KEY_LENGTH = 255
 
 

@@ -24,4 +24,5 @@ class DownloadSigner:
     def verify(self, file_id: str, expires: int, signature: str, now: datetime) -> bool:
         if expires < now.timestamp():
             return False
-        return hmac.compare_digest(self._signature(file_id, expires), signature)
+        # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, not False).
+        return hmac.compare_digest(self._signature(file_id, expires).encode(), signature.encode())

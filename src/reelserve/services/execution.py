@@ -127,7 +127,9 @@ class Executor:
             engine = self._engine_for(task.model)
             video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
         except TaskCancelled:
-            if not watch.lost:
+            if watch.lost:  # paused or cut off past its lease: another attempt owns the task
+                log.warning("task %s: lease lost; attempt %s stopped", task.id, task.attempts)
+            else:
                 self._fail(task, token, 1000, "task cancelled by its owner", FailureKind.CANCELLED)
             return
         except ReelserveError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,6 +68,8 @@ class TaskService:
         self._limits = limits
         self._on_submitted = on_submitted
         self._rpm = RequestsPerMinute()
+        self._holding: set[tuple[str, str]] = set()  # (owner, Idempotency-Key) being created
+        self._holding_lock = threading.Lock()
 
     # --- create ---------------------------------------------------------------------------
 
@@ -82,25 +85,47 @@ class TaskService:
         """Validate, take in the images, check the callback, then persist a queued task.
 
         Nothing is written until every check passed, so a refused request leaves nothing behind.
-        With an Idempotency-Key, a repeat of a finished request returns the same task.
+        With an Idempotency-Key, a repeat of a finished request returns the same task; the key is
+        recorded in the transaction that inserts the task, so a crash mid-create never blocks
+        the retry. A repeat while the first request still runs here is refused (retry later).
         """
-        claim = None
-        if idempotency_key is not None:
-            claim = IdempotencyClaim(
-                owner_key_id=owner.id, key=check_key(idempotency_key), fingerprint=fingerprint
-            )
-            outcome = self._tasks.begin_idempotent(claim, self._clock.now())
-            if outcome.state is IdempotencyState.DONE and outcome.task_id:
-                return self.get(owner, outcome.task_id)
-            if outcome.state is not IdempotencyState.STARTED:
-                raise IdempotencyConflict(claim.key, outcome.state)
+        if idempotency_key is None:
+            self._rpm.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
+            return self._create(owner, request, seed, None)
+        claim = IdempotencyClaim(
+            owner_key_id=owner.id, key=check_key(idempotency_key), fingerprint=fingerprint
+        )
+        if (replay := self._replay(owner, claim)) is not None:
+            return replay
+        self._hold(claim)
         try:
             self._rpm.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
             return self._create(owner, request, seed, claim)
-        except BaseException:
-            if claim is not None:
-                self._tasks.release_idempotent(claim)
+        except Exception:
+            # Another process may have committed a task for this key since we looked: its task
+            # is the answer (this request's own insert rolled back with the key).
+            if (replay := self._replay(owner, claim)) is not None:
+                return replay
             raise
+        finally:
+            with self._holding_lock:
+                self._holding.discard((claim.owner_key_id, claim.key))
+
+    def _replay(self, owner: ApiKey, claim: IdempotencyClaim) -> Task | None:
+        """The task an earlier request with this key created; None when there is none."""
+        outcome = self._tasks.begin_idempotent(claim, self._clock.now())
+        if outcome.state is IdempotencyState.STARTED:
+            return None
+        if outcome.state is IdempotencyState.DONE and outcome.task_id:
+            return self.get(owner, outcome.task_id)
+        raise IdempotencyConflict(claim.key, outcome.state)
+
+    def _hold(self, claim: IdempotencyClaim) -> None:
+        """Mark the key in progress in this process: in memory, so it dies with the process."""
+        with self._holding_lock:
+            if (claim.owner_key_id, claim.key) in self._holding:
+                raise IdempotencyConflict(claim.key, IdempotencyState.IN_FLIGHT)
+            self._holding.add((claim.owner_key_id, claim.key))
 
     def _create(
         self,

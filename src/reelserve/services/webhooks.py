@@ -25,21 +25,27 @@ import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from datetime import timedelta
 
 from reelserve.domain.errors import InvalidParams, NotFound
 from reelserve.domain.keys import ApiKey
 from reelserve.domain.tasks import TaskStatus
-from reelserve.ports import Clock, TaskStore, WebhookSender
+from reelserve.ports import (
+    AttemptRecord,
+    ClaimedDelivery,
+    Clock,
+    DeliveryRecord,
+    OutboxStore,
+    Outcome,
+    TaskStore,
+    WebhookSender,
+)
 
 log = logging.getLogger("reelserve.webhooks")
 
 SECRET_PREFIX = "whsec_"
 # Svix's schedule (one of the Standard Webhooks authors): the wait after failed attempt n.
 SCHEDULE_S: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
-
-Outcome = Literal["delivered", "retry", "gave_up"]
 
 # The callback statuses are lowercase (§5); each event is pushed once, in this order.
 EVENTS: dict[TaskStatus, str] = {
@@ -128,68 +134,6 @@ class RetryPolicy:
         return base * self.scale * (1 + self.jitter * (2 * rand - 1))
 
 
-# --- the outbox port -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClaimedDelivery:
-    id: str  # the webhook-id
-    task_id: str
-    event: str
-    url: str
-    body: bytes
-    attempt: int  # this attempt's number, counted from the last (re)delivery
-    secret: str  # the owner key's webhook secret
-    lease_token: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AttemptRecord:
-    delivery_id: str
-    attempt: int
-    at: datetime
-    http_status: int  # 0: no answer (timeout, refused, connection failure)
-    outcome: Outcome
-    duration_ms: int
-    error: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeliveryRecord:
-    id: str
-    task_id: str
-    event: str
-    url: str
-    state: str  # pending | delivered | failed
-    attempts: int
-    next_at: datetime | None
-    last_http_status: int | None
-    last_error: str
-    created_at: datetime
-    delivered_at: datetime | None
-    log: tuple[AttemptRecord, ...] = ()
-
-
-class OutboxStore(Protocol):
-    def claim(self, now: datetime, lease_for: timedelta) -> ClaimedDelivery | None:
-        """Atomically take one due delivery (earlier events of its task first) under a lease."""
-        ...
-
-    def record(
-        self, delivery: ClaimedDelivery, attempt: AttemptRecord, next_at: datetime | None
-    ) -> bool:
-        """Log the attempt; settle the delivery when the lease still holds (False otherwise)."""
-        ...
-
-    def deliveries(self, task_id: str) -> Sequence[DeliveryRecord]: ...
-
-    def redeliver(
-        self, task_id: str, delivery_id: str | None, now: datetime
-    ) -> DeliveryRecord | None:
-        """Make a delivery (default: the task's latest) due now with a fresh attempt budget."""
-        ...
-
-
 # --- the use case ----------------------------------------------------------------------
 
 
@@ -204,7 +148,6 @@ class WebhookService:
         policy: RetryPolicy = RetryPolicy(),
         timeout_s: float = 10.0,
         rand: Callable[[], float] = random.random,
-        on_outcome: Callable[[Outcome], None] = lambda _: None,
     ) -> None:
         self._outbox = outbox
         self._tasks = tasks
@@ -213,7 +156,6 @@ class WebhookService:
         self._policy = policy
         self._timeout_s = timeout_s
         self._rand = rand
-        self._on_outcome = on_outcome
         # Long enough that a slow receiver never has its push taken over mid-request.
         self._lease = timedelta(seconds=timeout_s + 30)
 
@@ -253,7 +195,6 @@ class WebhookService:
             log.warning("webhook %s: lease lost before the attempt was recorded", delivery.id)
         if outcome != "delivered":
             log.info("webhook %s attempt %d: %s", delivery.id, delivery.attempt, record.error)
-        self._on_outcome(outcome)
         return outcome
 
     def log(self, owner: ApiKey, task_id: str) -> Sequence[DeliveryRecord]:

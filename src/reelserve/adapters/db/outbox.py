@@ -1,4 +1,4 @@
-"""SqlOutbox: the webhook outbox (the OutboxStore of services/webhooks.py) on SQLite or Postgres.
+"""SqlOutbox: the webhook outbox (the ``OutboxStore`` port) on SQLite or PostgreSQL.
 
 ``enqueue_pushes`` is called by SqlTaskStore inside the transaction that changes a task's status,
 so a push exists exactly when its status change committed. Claims are one atomic ``UPDATE …
@@ -18,15 +18,8 @@ from sqlalchemy import Connection, Engine, RowMapping, exists, insert, or_, sele
 from reelserve.adapters.db.engine import reading, writing
 from reelserve.adapters.db.tables import api_keys, tasks, webhook_attempts, webhook_deliveries
 from reelserve.domain.tasks import TaskStatus
-from reelserve.services.webhooks import (
-    EVENTS,
-    SEQUENCE,
-    AttemptRecord,
-    ClaimedDelivery,
-    DeliveryRecord,
-    message_id,
-    push_body,
-)
+from reelserve.ports import AttemptRecord, ClaimedDelivery, DeliveryRecord
+from reelserve.services.webhooks import EVENTS, SEQUENCE, message_id, push_body
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 _STATE_AFTER = {"delivered": DELIVERED, "retry": PENDING, "gave_up": FAILED}

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, func, insert, select, update
 
-from reelserve.adapters.db import idempotency
+from reelserve.adapters.db import idempotency as idempotent
 from reelserve.adapters.db.engine import reading, writing
 from reelserve.adapters.db.outbox import enqueue_pushes
 from reelserve.adapters.db.rows import (
@@ -24,7 +24,7 @@ from reelserve.adapters.db.rows import (
     row_to_task,
     task_to_row,
 )
-from reelserve.adapters.db.tables import api_keys, files, idempotency_keys, tasks
+from reelserve.adapters.db.tables import api_keys, files, tasks
 from reelserve.domain.files import FileRecord
 from reelserve.domain.idempotency import (
     IdempotencyClaim,
@@ -53,15 +53,8 @@ class SqlTaskStore:
             if limits is not None and (limits.max_in_flight or limits.balance_usd is not None):
                 self._check_limits(conn, task, limits)
             conn.execute(insert(tasks).values(task_to_row(task)))
-            if idempotency is not None:
-                conn.execute(
-                    update(idempotency_keys)
-                    .where(
-                        idempotency_keys.c.owner_key_id == idempotency.owner_key_id,
-                        idempotency_keys.c.key == idempotency.key,
-                    )
-                    .values(state="done", task_id=task.id)
-                )
+            if idempotency is not None:  # the key commits with its task, or neither does
+                idempotent.finish(conn, idempotency, task.id, task.created_at)
 
     def _check_limits(self, conn: Connection, task: Task, limits: KeyLimits) -> None:
         """Under the write lock (BEGIN IMMEDIATE / row lock), so two creates cannot both pass."""
@@ -88,10 +81,7 @@ class SqlTaskStore:
             check_balance(Decimal(balance), reserved, task.cost_usd)
 
     def begin_idempotent(self, claim: IdempotencyClaim, now: datetime) -> IdempotencyOutcome:
-        return idempotency.begin(self._engine, claim, now)
-
-    def release_idempotent(self, claim: IdempotencyClaim) -> None:
-        idempotency.release(self._engine, claim)
+        return idempotent.begin(self._engine, claim, now)
 
     def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None:
         query = select(tasks).where(tasks.c.id == task_id)
@@ -319,28 +309,27 @@ class SqlTaskStore:
     def reap(self, now: datetime) -> ReapResult:
         expired = [tasks.c.status.in_(_ACTIVE), tasks.c.lease_expires_at < now]
         cleared = {"lease_token": None, "lease_owner": None, "lease_expires_at": None}
+        ended: dict[str, object] = {"phase": Phase.DONE.value, "error_code": 1000, **cleared}
+        ended.update(cost_usd="0", finished_at=now, updated_at=now)  # endings are never charged
         with writing(self._engine) as conn:
-            failed = (
-                conn.execute(
-                    update(tasks)
-                    .where(*expired, tasks.c.attempts >= tasks.c.max_attempts)
-                    .values(
-                        status=TaskStatus.FAILED.value,
-                        phase=Phase.DONE.value,
-                        error_code=1000,
-                        error_message=LOST_MESSAGE,
-                        failure_kind=FailureKind.LEASE.value,
-                        cost_usd="0",
-                        finished_at=now,
-                        updated_at=now,
-                        **cleared,
-                    )
-                    .returning(tasks.c.id)
-                )
-                .scalars()
-                .all()
+            # Its owner asked to stop it: running it again would only be cancelled later.
+            cancelled = self._end_expired(
+                conn,
+                [*expired, tasks.c.cancel_requested.is_(True)],
+                status=TaskStatus.CANCELLED.value,
+                error_message=CANCELLED_MESSAGE,
+                failure_kind=FailureKind.CANCELLED.value,
+                **ended,
             )
-            enqueue_pushes(conn, failed, now)
+            failed = self._end_expired(
+                conn,
+                [*expired, tasks.c.attempts >= tasks.c.max_attempts],
+                status=TaskStatus.FAILED.value,
+                error_message=LOST_MESSAGE,
+                failure_kind=FailureKind.LEASE.value,
+                **ended,
+            )
+            enqueue_pushes(conn, [*cancelled, *failed], now)
             requeued = (
                 conn.execute(
                     update(tasks)
@@ -358,7 +347,15 @@ class SqlTaskStore:
                 .scalars()
                 .all()
             )
-        return ReapResult(requeued=tuple(requeued), failed=tuple(failed))
+        return ReapResult(
+            requeued=tuple(requeued), failed=tuple(failed), cancelled=tuple(cancelled)
+        )
+
+    def _end_expired(
+        self, conn: Connection, where: builtins.list[ColumnElement[bool]], **values: object
+    ) -> Sequence[str]:
+        stmt = update(tasks).where(*where).values(values).returning(tasks.c.id)
+        return conn.execute(stmt).scalars().all()
 
     def get_file(self, file_id: str, owner_key_id: str | None = None) -> FileRecord | None:
         query = select(files).where(files.c.id == file_id)

@@ -11,8 +11,10 @@ output file (no re-encoding; a few milliseconds).
 
 Each :class:`Segment` is used by one thread: ``acquire()`` lends the segment's yuv420p frame to
 draw into (``video.planes()`` gives numpy views of it) and ``submit()`` encodes it at once; x264
-copies the picture, so the same frame is drawn on again. Memory stays flat in the clip's length:
-one frame per segment, and encoded packets go to disk as they are made.
+copies the picture, so the same frame is drawn on again. The last ``submit()`` of a segment also
+drains x264's lookahead (a dozen frames' work), so that too happens in parallel. Memory stays
+flat in the clip's length: one frame per segment, and encoded packets go to disk as they are
+made.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Segment:
         self.stream = stream
         self._frame = av.VideoFrame(width, height, "yuv420p")
         self.parameter_sets = b""
+        self.finished = False
 
     def acquire(self) -> av.VideoFrame:
         """The segment's frame to draw the next picture into (its old content is undefined)."""
@@ -92,11 +95,18 @@ class Segment:
         for packet in self.stream.encode(frame):
             self.container.mux(packet)
         self.submitted += 1
+        if self.submitted == len(self.frames):
+            self.finish()  # drain x264's lookahead here, in this segment's thread
 
-    def flush(self) -> None:
+    def finish(self) -> None:
+        """Drain the encoder and close the segment's file (once)."""
+        if self.finished:
+            return
         for packet in self.stream.encode(None):
             self.container.mux(packet)
         self.parameter_sets = bytes(self.stream.codec_context.extradata or b"")  # SPS and PPS
+        self.container.close()
+        self.finished = True
 
 
 class SegmentedMp4Writer:
@@ -153,8 +163,7 @@ class SegmentedMp4Writer:
                     f"segment {segment.frames} of {self.path} got {segment.submitted} of its "
                     f"{len(segment.frames)} frames"
                 )
-            segment.flush()
-            segment.container.close()
+            segment.finish()
         first = self.segments[0]
         for segment in self.segments[1:]:
             if segment.parameter_sets != first.parameter_sets:

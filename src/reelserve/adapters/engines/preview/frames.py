@@ -226,18 +226,18 @@ class Sampler:
         if phase_x == 0 and phase_y == 0:
             return src
         key = (index, phase_x, phase_y)
-        with self._lock:
-            shifted = self._shifted.get(key)
-            if shifted is None:
-                made: U8 = cv2.sepFilter2D(
-                    src,
-                    -1,
-                    _cubic_taps(phase_x / self.phases),
-                    _cubic_taps(phase_y / self.phases),
-                    anchor=(1, 1),
-                    borderType=cv2.BORDER_REPLICATE,
-                ).astype(np.uint8, copy=False)
-                self._shifted[key] = shifted = made
+        shifted = self._shifted.get(key)
+        if shifted is None:  # made outside the lock: segments starting together do not queue
+            made: U8 = cv2.sepFilter2D(
+                src,
+                -1,
+                _cubic_taps(phase_x / self.phases),
+                _cubic_taps(phase_y / self.phases),
+                anchor=(1, 1),
+                borderType=cv2.BORDER_REPLICATE,
+            ).astype(np.uint8, copy=False)
+            with self._lock:
+                shifted = self._shifted.setdefault(key, made)
         return shifted
 
 
