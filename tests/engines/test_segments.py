@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -142,3 +144,33 @@ def test_views_that_leave_the_still_fall_back_to_the_general_warp() -> None:
     Sampler(source).render(view, fast)
     warp_into(source, view, exact)
     assert np.array_equal(fast.y, exact.y)
+
+
+PEAK_RSS_CHILD = """
+import resource, sys, tempfile
+from pathlib import Path
+from reelserve.adapters.engines.preview import PreviewEngine
+from tests.engines.helpers import Recorder, make_job
+from reelserve.domain.requests import Mode
+folder = Path(tempfile.mkdtemp())
+frames = int(sys.argv[1])
+job = make_job(folder, Mode.T2V, prompt="[Push in]", width=1280, height=720, frame_count=frames)
+PreviewEngine(segments=2).generate(job, on_progress=Recorder().progress, should_cancel=lambda: False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@pytest.mark.slow
+def test_memory_stays_flat_in_the_clip_length(tmp_path: Path) -> None:
+    def peak_kib(frames: int) -> int:
+        out = subprocess.run(
+            [sys.executable, "-c", PEAK_RSS_CHILD, str(frames)],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[2],
+        )
+        return int(out.stdout.split()[-1])
+
+    short, long = peak_kib(50), peak_kib(500)  # 720P, 2 s and 20 s, two segments each
+    assert long - short < 16 * 1024, (short, long)  # ten times the frames, not the memory
