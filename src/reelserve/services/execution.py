@@ -106,8 +106,13 @@ class Executor:
 
     def reap(self) -> None:
         result = self._tasks.reap(self._clock.now())
-        if result.requeued or result.failed:
-            log.warning("reaper: requeued %s, failed %s", result.requeued, result.failed)
+        if result.requeued or result.failed or result.cancelled:
+            log.warning(
+                "reaper: requeued %s, failed %s, cancelled %s",
+                result.requeued,
+                result.failed,
+                result.cancelled,
+            )
 
     def run(self, task: Task) -> None:
         assert task.lease is not None
