@@ -147,7 +147,10 @@ def server_kill(
             for key in waiting[:per_life]:
                 todo.put(key)
             del waiting[:per_life]
-            time.sleep(rng.uniform(0.0, 0.1))
+            busy_by = time.monotonic() + 2.0  # aim the kill at a create in flight
+            while tally.in_flight == 0 and time.monotonic() < busy_by:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 0.03))
             mid_request += tally.in_flight > 0
             server.kill()
             server = Server(data, port=server.port, REELSERVE_WORKERS="0").start()
