@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from PIL import Image
 
 from reelserve.bootstrap import Container, build
 from reelserve.settings import Settings
+
+# Property tests draw the same examples on every run, so `make test` cannot flake;
+# HYPOTHESIS_PROFILE=explore draws new ones (run it when changing rules, and keep what it finds).
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reelserve.domain import geometry
@@ -66,13 +66,15 @@ def test_image_modes_keep_the_first_frame_aspect(
     st.integers(min_value=301, max_value=8000),
     st.integers(min_value=301, max_value=8000),
 )
+@example(Mode.I2V, "512P", 512, 513)  # rounds to a square (found by a random run)
 def test_image_mode_sizes_are_even_with_the_short_side_at_the_resolution(
     mode: Mode, resolution: str, width: int, height: int
 ) -> None:
     out_w, out_h = geometry.output_size(mode, resolution, (width, height))
     assert out_w % 2 == 0 and out_h % 2 == 0
     assert min(out_w, out_h) == int(resolution[:-1])
-    assert (out_w >= out_h) is (width >= height)
+    if out_w != out_h:  # near-square inputs may round to a square output
+        assert (out_w > out_h) is (width > height)
     # The long side is the nearest even number to the exact scaled length.
     exact = min(out_w, out_h) * max(width, height) / min(width, height)
     assert abs(max(out_w, out_h) - exact) <= 1
