@@ -101,6 +101,9 @@ class FailureKind(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+CANCELLED_MESSAGE = "task cancelled by its owner"  # status_msg of a cancelled task (code 1000)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Progress:
     phase: Phase = Phase.QUEUED

@@ -18,7 +18,7 @@ from reelserve.domain import camera, catalog
 from reelserve.domain.errors import ReelserveError, TaskCancelled
 from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
 from reelserve.domain.ids import new_id
-from reelserve.domain.tasks import FailureKind, Phase, Progress, Task
+from reelserve.domain.tasks import CANCELLED_MESSAGE, FailureKind, Phase, Progress, Task
 from reelserve.ports import Clock, Engine, FileStore, GenerationJob, RenderedVideo, TaskStore
 
 log = logging.getLogger("reelserve.execution")
@@ -135,7 +135,7 @@ class Executor:
             if watch.lost:  # paused or cut off past its lease: another attempt owns the task
                 log.warning("task %s: lease lost; attempt %s stopped", task.id, task.attempts)
             else:
-                self._fail(task, token, 1000, "task cancelled by its owner", FailureKind.CANCELLED)
+                self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
             return
         except ReelserveError as error:
             self._fail(task, token, error.code, error.status_msg, FailureKind.ENGINE)
@@ -146,7 +146,7 @@ class Executor:
             self._fail(task, token, 1000, message, FailureKind.ENGINE)
             return
         if watch.cancelled and not watch.lost:
-            self._fail(task, token, 1000, "task cancelled by its owner", FailureKind.CANCELLED)
+            self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
             return
         watch.report(Phase.STORING, video.frame_count, video.frame_count)
         self._store(task, token, video)

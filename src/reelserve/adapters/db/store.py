@@ -31,11 +31,44 @@ from reelserve.domain.idempotency import (
     IdempotencyOutcome,
 )
 from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
-from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
+from reelserve.domain.tasks import (
+    CANCELLED_MESSAGE,
+    FailureKind,
+    Phase,
+    Progress,
+    Task,
+    TaskStatus,
+)
 from reelserve.ports import Heartbeat, ReapResult, RenderedVideo, TaskPage
 
 _ACTIVE = (TaskStatus.PREPARING.value, TaskStatus.PROCESSING.value)
 _QUEUED = TaskStatus.QUEUED.value
+_NO_LEASE = {"lease_token": None, "lease_owner": None, "lease_expires_at": None}
+LOST_MESSAGE = "task failed: its worker stopped responding on every attempt"
+
+
+def _ending(status: TaskStatus, now: datetime) -> dict[str, object]:
+    """What every end of a task writes: the final status, phase done, the lease given up."""
+    return {
+        "status": status.value,
+        "phase": Phase.DONE.value,
+        "finished_at": now,
+        "updated_at": now,
+        **_NO_LEASE,
+    }
+
+
+def _failure(message: str, kind: FailureKind, code: int = 1000) -> dict[str, object]:
+    """What a failed or cancelled task records; failures are never charged."""
+    return {
+        "error_code": code,
+        "error_message": message,
+        "failure_kind": kind.value,
+        "cost_usd": "0",
+    }
+
+
+_CANCELLED = _failure(CANCELLED_MESSAGE, FailureKind.CANCELLED)
 
 
 class SqlTaskStore:
@@ -206,8 +239,6 @@ class SqlTaskStore:
             update(tasks)
             .where(*self._fenced(task_id, token), tasks.c.status == TaskStatus.PROCESSING.value)
             .values(
-                status=TaskStatus.SUCCEEDED.value,
-                phase=Phase.DONE.value,
                 progress_step=video.frame_count,
                 progress_total=video.frame_count,
                 file_id=file.id,
@@ -216,11 +247,7 @@ class SqlTaskStore:
                 height=video.height,
                 fps=video.fps,
                 frame_count=video.frame_count,
-                lease_token=None,
-                lease_owner=None,
-                lease_expires_at=None,
-                finished_at=now,
-                updated_at=now,
+                **_ending(TaskStatus.SUCCEEDED, now),
             )
         )
         with writing(self._engine) as conn:
@@ -259,19 +286,7 @@ class SqlTaskStore:
         stmt = (
             update(tasks)
             .where(*self._fenced(task_id, token))
-            .values(
-                status=status.value,
-                phase=Phase.DONE.value,
-                error_code=code,
-                error_message=message,
-                failure_kind=kind.value,
-                cost_usd="0",  # failures are never charged
-                lease_token=None,
-                lease_owner=None,
-                lease_expires_at=None,
-                finished_at=now,
-                updated_at=now,
-            )
+            .values(**_ending(status, now), **_failure(message, kind, code))
         )
         with writing(self._engine) as conn:
             if conn.execute(stmt).rowcount != 1:
@@ -285,16 +300,7 @@ class SqlTaskStore:
             cancelled = conn.execute(
                 update(tasks)
                 .where(*mine, tasks.c.status == _QUEUED)
-                .values(
-                    status=TaskStatus.CANCELLED.value,
-                    phase=Phase.DONE.value,
-                    error_code=1000,
-                    error_message=CANCELLED_MESSAGE,
-                    failure_kind=FailureKind.CANCELLED.value,
-                    cost_usd="0",
-                    finished_at=now,
-                    updated_at=now,
-                )
+                .values(**_ending(TaskStatus.CANCELLED, now), **_CANCELLED)
                 .returning(tasks.c.id)
             ).scalars()
             enqueue_pushes(conn, cancelled, now)
@@ -308,26 +314,20 @@ class SqlTaskStore:
 
     def reap(self, now: datetime) -> ReapResult:
         expired = [tasks.c.status.in_(_ACTIVE), tasks.c.lease_expires_at < now]
-        cleared = {"lease_token": None, "lease_owner": None, "lease_expires_at": None}
-        ended: dict[str, object] = {"phase": Phase.DONE.value, "error_code": 1000, **cleared}
-        ended.update(cost_usd="0", finished_at=now, updated_at=now)  # endings are never charged
+        lost = _failure(LOST_MESSAGE, FailureKind.LEASE)
         with writing(self._engine) as conn:
             # Its owner asked to stop it: running it again would only be cancelled later.
             cancelled = self._end_expired(
                 conn,
                 [*expired, tasks.c.cancel_requested.is_(True)],
-                status=TaskStatus.CANCELLED.value,
-                error_message=CANCELLED_MESSAGE,
-                failure_kind=FailureKind.CANCELLED.value,
-                **ended,
+                **_ending(TaskStatus.CANCELLED, now),
+                **_CANCELLED,
             )
             failed = self._end_expired(
                 conn,
                 [*expired, tasks.c.attempts >= tasks.c.max_attempts],
-                status=TaskStatus.FAILED.value,
-                error_message=LOST_MESSAGE,
-                failure_kind=FailureKind.LEASE.value,
-                **ended,
+                **_ending(TaskStatus.FAILED, now),
+                **lost,
             )
             enqueue_pushes(conn, [*cancelled, *failed], now)
             requeued = (
@@ -340,7 +340,7 @@ class SqlTaskStore:
                         progress_step=0,
                         progress_total=0,
                         updated_at=now,
-                        **cleared,
+                        **_NO_LEASE,
                     )
                     .returning(tasks.c.id)
                 )
@@ -379,7 +379,3 @@ class SqlTaskStore:
             for r in rows
             if r.started_at and r.finished_at
         ]
-
-
-CANCELLED_MESSAGE = "task cancelled by its owner"
-LOST_MESSAGE = "task failed: its worker stopped responding on every attempt"
