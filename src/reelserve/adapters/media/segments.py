@@ -25,11 +25,10 @@ import os
 from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 
 import av
 
-from reelserve.adapters.media.video import EncoderSettings, check_format
+from reelserve.adapters.media.video import EncoderSettings, FileWriter, check_format
 
 MIN_SEGMENT_FRAMES = 48  # about 2 s at 25 fps: shorter runs cost more in IDR frames than they save
 
@@ -109,7 +108,7 @@ class Segment:
         self.finished = True
 
 
-class SegmentedMp4Writer:
+class SegmentedMp4Writer(FileWriter):
     """Write a clip of ``frame_count`` yuv420p frames as one H.264 MP4 from parallel segments.
 
     Use as a context manager; fill every segment (from any threads, one thread per segment),
@@ -214,21 +213,3 @@ class SegmentedMp4Writer:
                         output.mux(packet)
         finally:
             output.close()
-
-    def __enter__(self) -> SegmentedMp4Writer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            try:
-                self.close()
-            except BaseException:
-                self.abort()
-                raise
-        else:
-            self.abort()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import av
 import numpy as np
@@ -51,7 +52,36 @@ def check_format(width: int, height: int, fps: int) -> None:
         raise ValueError(f"fps must be positive but is {fps}")
 
 
-class Mp4Writer:
+class FileWriter:
+    """A writer used as a context manager: the file is finished when the block ends normally,
+    and deleted (``abort``) when it raises or when finishing it fails."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            self.abort()
+            return
+        try:
+            self.close()
+        except BaseException:
+            self.abort()
+            raise
+
+
+class Mp4Writer(FileWriter):
     """Write yuv420p frames to an H.264 MP4 at a constant frame rate. Use as a context manager.
 
     ``write`` takes an I420 array of shape ``(height * 3 // 2, width)``; it copies the data, so
@@ -162,20 +192,6 @@ class Mp4Writer:
         with contextlib.suppress(av.error.FFmpegError, ValueError):  # the file is deleted anyway
             self._container.close()
         self.path.unlink(missing_ok=True)
-
-    def __enter__(self) -> Mp4Writer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def _encode_loop(self) -> None:
         while True:
