@@ -122,27 +122,19 @@ class _PlaneMorph:
 
     def render(self, t: float, target: U8) -> None:
         s = self._buffers()
-        cv2.scaleAdd(self.fx, -t, self.gx, dst=s.map_x)
-        cv2.scaleAdd(self.fy, -t, self.gy, dst=s.map_y)
-        cv2.remap(
-            self.first,
-            s.map_x,
-            s.map_y,
-            cv2.INTER_LINEAR,
-            dst=s.warped_a,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-        cv2.scaleAdd(self.bx, t - 1.0, self.gx, dst=s.map_x)
-        cv2.scaleAdd(self.by, t - 1.0, self.gy, dst=s.map_y)
-        cv2.remap(
-            self.last,
-            s.map_x,
-            s.map_y,
-            cv2.INTER_LINEAR,
-            dst=s.warped_b,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        self._pull(self.first, self.fx, self.fy, -t, s, s.warped_a)  # forward along t
+        self._pull(self.last, self.bx, self.by, t - 1.0, s, s.warped_b)  # back along 1 - t
         cv2.addWeighted(s.warped_a, 1.0 - t, s.warped_b, t, 0.0, dst=target)
+
+    def _pull(
+        self, image: U8, flow_x: F32, flow_y: F32, amount: float, s: _Scratch, dst: U8
+    ) -> None:
+        """``dst(p) = image(p + amount * flow(p))``, bilinear."""
+        cv2.scaleAdd(flow_x, amount, self.gx, dst=s.map_x)
+        cv2.scaleAdd(flow_y, amount, self.gy, dst=s.map_y)
+        cv2.remap(
+            image, s.map_x, s.map_y, cv2.INTER_LINEAR, dst=dst, borderMode=cv2.BORDER_REPLICATE
+        )
 
 
 @dataclass(frozen=True, slots=True)
