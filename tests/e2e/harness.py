@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import av
 import httpx
 from PIL import Image
-from tests.e2e.server import REELSERVE
+from tests.e2e.server import REELSERVE, kill_9, terminate
 
 T = TypeVar("T")
 
@@ -78,18 +78,10 @@ class Worker:
         self.process.send_signal(signum)
 
     def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
+        kill_9(self.process)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # a paused process cannot act on SIGTERM
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        terminate(self.process)
 
 
 class Api:

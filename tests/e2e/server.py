@@ -67,14 +67,25 @@ class Server:
 
     def kill(self) -> None:
         """kill -9: no clean shutdown, as in a crash."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
+        kill_9(self.process)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        terminate(self.process)
+
+
+def kill_9(process: subprocess.Popen[bytes] | None) -> None:
+    """No clean shutdown, as in a crash."""
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+
+
+def terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM (after SIGCONT: a paused process cannot act on it); kill -9 after 15 s."""
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGCONT)
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            kill_9(process)
