@@ -25,6 +25,13 @@ time, size and PSNR against the frames, which is how the default encoder setting
 
     .venv/bin/python benchmarks/preview_vs_ffmpeg.py --runs 5
     .venv/bin/python benchmarks/preview_vs_ffmpeg.py --sweep
+    .venv/bin/python benchmarks/preview_vs_ffmpeg.py --parts   # the engine's pieces
+
+``--parts`` times the pieces the engine's speed rests on against what each replaced, in one
+run: segmented encoding against one x264 with frame threads (the encode alone, and the engine
+rendering and encoding), the separable resize path against
+the general warp for a 1080P push-in frame, and the intake of a 1080P PNG kept as sent against
+the re-encode it avoids.
 """
 
 from __future__ import annotations
@@ -49,9 +56,17 @@ import numpy as np
 from PIL import Image
 
 from reelserve.adapters.engines.preview import PreviewEngine
-from reelserve.adapters.engines.preview.frames import cover, new_frame
+from reelserve.adapters.engines.preview.frames import (
+    Sampler,
+    cover,
+    new_frame,
+    to_planes,
+    warp_into,
+)
+from reelserve.adapters.engines.preview.motion import CameraPath, inverse
 from reelserve.adapters.engines.preview.scenes import build_renderer
 from reelserve.adapters.engines.preview.storyboard import render_scene
+from reelserve.adapters.media import images
 from reelserve.adapters.media.segments import Segment, SegmentedMp4Writer
 from reelserve.adapters.media.video import EncoderSettings, planes
 from reelserve.domain import camera
@@ -127,7 +142,9 @@ def child_preview(clip: str, folder: Path, output: Path, preset: str, crf: int) 
     engine.generate(job, on_progress=lambda *_: None, should_cancel=lambda: False)
 
 
-def child_floor(clip: str, folder: Path, output: Path, preset: str, crf: int) -> None:
+def child_floor(
+    clip: str, folder: Path, output: Path, preset: str, crf: int, segments: int = 0
+) -> None:
     width, height = CLIPS[clip]["size"]
     frames = CLIPS[clip]["frames"]
     settings = EncoderSettings(preset=preset, crf=crf)
@@ -146,7 +163,13 @@ def child_floor(clip: str, folder: Path, output: Path, preset: str, crf: int) ->
                 segment.submit(frame)
 
     with SegmentedMp4Writer(
-        output, width=width, height=height, fps=FPS, frame_count=frames, settings=settings
+        output,
+        width=width,
+        height=height,
+        fps=FPS,
+        frame_count=frames,
+        settings=settings,
+        segments=segments,
     ) as writer:
         helpers = [threading.Thread(target=encode, args=(s,)) for s in writer.segments[1:]]
         for helper in helpers:
@@ -488,12 +511,115 @@ def run_sweep(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def run_parts(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
+    """The pieces the engine's speed rests on, each against what it replaced, same run."""
+    stills = make_stills(folder)
+    job = job_for("push-in", stills, folder / "unused.mp4")
+    prerender(job, folder / "push-in.yuv")
+    rows: list[dict[str, Any]] = []
+
+    def timed_here(work: Any) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        work()
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    # 1. encoding: parallel single-threaded segments against one x264 with frame threads,
+    #    runs interleaved so that drift on a shared machine hits both alike
+    #    (the encode alone, then the engine rendering and encoding)
+    encoders = {"segments (one per CPU)": 0, "one x264, frame threads": 1}
+
+    def encode_only(segments: int, output: Path) -> None:
+        child_floor("push-in", folder, output, args.preset, args.crf, segments)
+
+    def engine(segments: int, output: Path) -> None:
+        PreviewEngine(preset=args.preset, crf=args.crf, segments=segments).generate(
+            job_for("push-in", stills, output),
+            on_progress=lambda *_: None,
+            should_cancel=lambda: False,
+        )
+
+    for part, work in (("encode push-in frames", encode_only), ("engine: push-in", engine)):
+        samples: dict[str, list[tuple[float, float]]] = {label: [] for label in encoders}
+        for _ in range(args.runs):
+            for label, segments in encoders.items():
+                output = folder / f"parts-{segments}.mp4"
+                samples[label].append(timed_here(lambda w=work, s=segments, o=output: w(s, o)))
+        for label, segments in encoders.items():
+            size = (folder / f"parts-{segments}.mp4").stat().st_size
+            rows.append(
+                {
+                    "part": part,
+                    "method": label,
+                    "wall": statistics.median(w for w, _ in samples[label]),
+                    "cpu": statistics.median(c for _, c in samples[label]),
+                    "unit": "s",
+                    "note": f"{size / 1e6:.2f} MB",
+                }
+            )
+    # 2. drawing one frame: the separable resize path against the general warp
+    source = to_planes(cover(np.asarray(Image.open(stills[0]).convert("RGB")), 1920, 1080))
+    path = CameraPath(
+        camera.parse("[Push in]"), width=1920, height=1080, frame_count=150, fps=FPS, seed=1
+    )
+    views = [inverse(path.forward(i)) for i in range(150)]
+    target = new_frame(1920, 1080)[1]
+    sampler = Sampler(source)
+    phases_wall, _ = timed_here(lambda: [sampler.render(v, target) for v in views])
+    for label, draw in (
+        ("Sampler (cv2.resize)", lambda v: sampler.render(v, target)),
+        ("warp_into (cv2.warpAffine)", lambda v: warp_into(source, v, target)),
+    ):
+        wall, cpu = timed_here(lambda d=draw: [d(v) for v in views * args.runs])
+        count = len(views) * args.runs
+        rows.append(
+            {
+                "part": "draw a 1080P push-in frame",
+                "method": label,
+                "wall": 1000 * wall / count,
+                "cpu": 1000 * cpu / count,
+                "unit": "ms",
+                "note": (
+                    f"first pass incl. phase copies: {phases_wall:.2f} s"
+                    if label.startswith("Sampler")
+                    else ""
+                ),
+            }
+        )
+    # 3. create: checking the 1080P still, and the PNG re-encode that keeping it as sent avoids
+    data = stills[0].read_bytes()
+    picture = Image.open(stills[0]).convert("RGB")
+    for label, work in (
+        ("decode + check (kept as sent)", lambda: images.decode("first_frame_image", data)),
+        ("re-encode as PNG (avoided)", lambda: images.encode_png(picture)),
+    ):
+        samples = [timed_here(work) for _ in range(args.runs)]
+        rows.append(
+            {
+                "part": "intake of the 1080P still",
+                "method": label,
+                "wall": 1000 * statistics.median(w for w, _ in samples),
+                "cpu": 1000 * statistics.median(c for _, c in samples),
+                "unit": "ms",
+                "note": f"{len(data) / 1e6:.2f} MB PNG",
+            }
+        )
+    for r in rows:
+        print(
+            f"{r['part']:<28} {r['method']:<30} wall {r['wall']:7.2f} {r['unit']:<2} "
+            f"cpu {r['cpu']:7.2f} {r['unit']:<2} {r['note']}"
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--preset", default="veryfast")
     parser.add_argument("--crf", type=int, default=21)
     parser.add_argument("--sweep", action="store_true", help="compare x264 presets and CRFs")
+    parser.add_argument(
+        "--parts", action="store_true", help="time the engine's pieces against what they replaced"
+    )
     parser.add_argument("--json", type=Path, default=None, help="where to write the results")
     parser.add_argument("--child", choices=("preview", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--clip", choices=tuple(CLIPS), help=argparse.SUPPRESS)
@@ -504,14 +630,16 @@ def main() -> None:
         output = args.folder / f"{args.clip}-{args.child}.mp4"
         self_timed(run, args.clip, args.folder, output, args.preset, args.crf)
         return
-    if shutil.which("ffmpeg") is None and not args.sweep:
+    if shutil.which("ffmpeg") is None and not (args.sweep or args.parts):
         raise SystemExit("ffmpeg is not installed (Debian: apt-get install -y ffmpeg)")
+    mode = "sweep" if args.sweep else "parts" if args.parts else "vs_ffmpeg"
     with tempfile.TemporaryDirectory(prefix="reelserve-bench-") as tmp:
         folder = Path(tmp)
-        rows = run_sweep(args, folder) if args.sweep else run_table(args, folder)
-    if not args.sweep:
+        run = {"sweep": run_sweep, "parts": run_parts, "vs_ffmpeg": run_table}[mode]
+        rows = run(args, folder)
+    if mode == "vs_ffmpeg":
         print_table(rows)
-    name = "preview_sweep.json" if args.sweep else "preview_vs_ffmpeg.json"
+    name = f"preview_{mode}.json"
     target = args.json or Path(tempfile.gettempdir()) / name
     target.write_text(json.dumps({"cpus": os.cpu_count(), "rows": rows}, indent=2))
     print(f"JSON: {target}")

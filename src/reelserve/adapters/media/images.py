@@ -92,7 +92,7 @@ class PillowImageIntake:
         with Image.open(io.BytesIO(image.png), formats=["PNG"]) as im:
             cropped = im.crop(box)
         return LoadedImage(
-            png=_png(cropped),
+            png=encode_png(cropped),
             width=cropped.width,
             height=cropped.height,
             source_format=image.source_format,
@@ -209,7 +209,7 @@ def decode(
         if target is not None:
             rgb = rgb.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
         return LoadedImage(
-            png=_png(rgb), width=rgb.width, height=rgb.height, source_format=str(fmt)
+            png=encode_png(rgb), width=rgb.width, height=rgb.height, source_format=str(fmt)
         )
 
 
@@ -284,7 +284,7 @@ def to_rgb(im: Image.Image) -> Image.Image:
     return im if im.mode == "RGB" else im.convert("RGB")
 
 
-def _png(im: Image.Image) -> bytes:
+def encode_png(im: Image.Image) -> bytes:
     out = io.BytesIO()
     im.save(out, format="PNG", compress_level=1)  # speed over size: the PNG is an internal handoff
     return out.getvalue()

@@ -161,7 +161,8 @@ class Sampler:
 
     A general homography takes OpenCV's bilinear warp: a gather per sample, about 2.5 ns per
     sample here. Scale-and-shift views (push, pull, zoom, truck, pedestal, static) are separable,
-    and ``cv2.resize`` draws them with SIMD row and column passes, about 5x faster. ``resize``
+    and ``cv2.resize`` draws them with SIMD row and column passes, 2.5-3x less CPU for a 1080P
+    frame (``benchmarks/preview_vs_ffmpeg.py --parts``). ``resize``
     takes an exact scale but can only start on a whole source pixel, so the sub-pixel part of
     the offset comes from a copy of the still shifted by ``k / phases`` of a pixel (made once,
     on first use, with a separable cubic filter): the position error is at most

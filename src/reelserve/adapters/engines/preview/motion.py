@@ -20,7 +20,7 @@ How the moves differ in 2D, with one flat image and no depth:
 Both stay axis-aligned (scale and shift only), which the renderer draws with separable resizes,
 several times cheaper than a general warp; pan, tilt, shake and their combinations take the
 general perspective warp. (A ground-plane dolly, whose lower rows grow faster, was tried: it needs
-the general warp, about 5x the cost per frame, which made the most common move the slowest.)
+the general warp, 2.5-3x the cost per frame, which made the most common move the slowest.)
 - shake: seeded handheld noise (sums of sines with random phases), translation and roll.
 - tracking shot: following a subject walking right: a lateral glide, a slight push and a gait bob.
 
