@@ -56,7 +56,7 @@ SETTINGS = hypothesis.settings(
     max_examples=EXAMPLES_PER_OPERATION,
     deadline=None,  # each example is a full request through the app and SQLite
     database=None,  # no .hypothesis folder in the tree; a failure shows its curl command
-    derandomize=True,  # the same cases on every run: CI cannot flake; widen by changing seeds
+    # derandomized by the `ci` profile (tests/conftest.py): the same cases on every run
     # too_slow/filter_too_much: schemathesis filters generated cases (headers, path values);
     # data_too_large: long strings are the point of negative cases.
     suppress_health_check=[

@@ -200,30 +200,17 @@ def decode(
         except Exception as exc:  # any decoder failure on client bytes is the client's input
             msg = f"{field}: the {fmt} image is truncated or corrupt ({exc})"
             raise InvalidParams([Violation(field=field, message=msg)]) from exc
-        if _already_normal(im, fmt, data, size, max_short_side):
-            # an upright 8-bit RGB PNG that needs no change: keep the bytes as sent (the
-            # re-encode would cost ~0.1 s for a 1080P frame and give the same pixels)
-            return LoadedImage(png=data, width=width, height=height, source_format="PNG")
         rgb = to_rgb(_upright(im))
         target = _shrunk(rgb.size, max_short_side)
+        if target is None and rgb is im and fmt == "PNG" and len(data) == size:
+            # nothing to change: keep the PNG as sent (a re-encode gives the same pixels and
+            # costs ~0.1 s for a 1080P frame; benchmarks/preview_vs_ffmpeg.py --parts)
+            return LoadedImage(png=data, width=width, height=height, source_format="PNG")
         if target is not None:
             rgb = rgb.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
         return LoadedImage(
             png=encode_png(rgb), width=rgb.width, height=rgb.height, source_format=str(fmt)
         )
-
-
-def _already_normal(
-    im: Image.Image, fmt: str | None, data: bytes, size: int, max_short_side: int | None
-) -> bool:
-    return (
-        fmt == "PNG"
-        and len(data) == size
-        and im.mode == "RGB"
-        and not im.has_transparency_data
-        and im.getexif().get(ORIENTATION, 1) == 1
-        and _shrunk(im.size, max_short_side) is None
-    )
 
 
 def _shrunk(size: tuple[int, int], max_short_side: int | None) -> tuple[int, int] | None:
@@ -261,8 +248,11 @@ def _open_header(
 
 
 def _upright(im: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation; a malformed EXIF block is ignored rather than refused."""
+    """Apply the EXIF orientation (``im`` itself when upright); a malformed EXIF block is
+    ignored rather than refused."""
     try:
+        if im.getexif().get(ORIENTATION, 1) == 1:
+            return im
         turned = ImageOps.exif_transpose(im)
     except Exception:  # broken EXIF only loses the rotation hint
         return im
