@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from reelserve.api.schemas import SUCCESS
 from reelserve.domain.errors import (
     InsufficientBalance,
     NotFound,
@@ -23,7 +24,7 @@ from reelserve.domain.idempotency import IdempotencyConflict, IdempotencyState
 
 def base_resp(error: ReelserveError | None = None) -> dict[str, Any]:
     if error is None:
-        return {"status_code": 0, "status_msg": "success"}
+        return dict(SUCCESS)
     return {"status_code": error.code, "status_msg": error.status_msg}
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from reelserve.api.deps import ContainerDep, OwnerDep, is_digits, public_base, read_body
 from reelserve.api.errors import base_resp
 from reelserve.api.schemas import (
+    SUCCESS,
     CreateOut,
     ErrorOut,
     QueryOut,
@@ -39,7 +40,7 @@ QUERY_STATUS = {
 
 _CREATE_EXAMPLE = {
     "task_id": "106916112212032",
-    "base_resp": {"status_code": 0, "status_msg": "success"},
+    "base_resp": SUCCESS,
 }
 _IDEMPOTENCY = "An `Idempotency-Key` conflict (reelserve extension): "
 VIDEO_CONTENT = {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}
@@ -117,7 +118,7 @@ def query_body(task: Task, queue_position: int | None = None) -> dict[str, Any]:
                         "file_id": "176844028768320",
                         "video_width": 1366,
                         "video_height": 768,
-                        "base_resp": {"status_code": 0, "status_msg": "success"},
+                        "base_resp": SUCCESS,
                     }
                 }
             },

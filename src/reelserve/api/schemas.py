@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Literal, Required
 
 from pydantic import (
@@ -235,3 +236,16 @@ def violation(field: str, item: Mapping[str, Any]) -> Violation:
         expected = str(item.get("msg", "")).removeprefix("Input should be ").removeprefix("a ")
         message = f"{field}: {_shown(item.get('input'))} is not valid (expected {expected})"
     return Violation(field=field, message=message)
+
+
+SUCCESS: dict[str, Any] = {"status_code": 0, "status_msg": "success"}  # base_resp of an answer
+
+
+def ok_example(body: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` entry showing ``body`` as the 200 answer's example."""
+    return {200: {"content": {"application/json": {"example": body}}}}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A timestamp on the wire: ISO 8601, or null."""
+    return moment.isoformat() if moment else None

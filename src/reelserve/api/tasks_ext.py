@@ -5,7 +5,6 @@ Errors keep the MiniMax shape (HTTP 200 + ``base_resp``) like the v1 routes.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -15,6 +14,7 @@ from fastapi.responses import JSONResponse
 from reelserve.api.deps import ContainerDep, OwnerDep, is_digits
 from reelserve.api.errors import base_resp
 from reelserve.api.minimax import QUERY_STATUS
+from reelserve.api.schemas import SUCCESS, iso, ok_example
 from reelserve.bootstrap import Container
 from reelserve.domain import catalog
 from reelserve.domain.camera import CameraMove
@@ -23,7 +23,6 @@ from reelserve.domain.tasks import Task, TaskStatus
 
 router = APIRouter(tags=["tasks (reelserve extension)"])
 
-_OK = {"status_code": 0, "status_msg": "success"}
 _VIEW_EXAMPLE: dict[str, Any] = {
     "task_id": "106916112212032",
     "status": "processing",
@@ -54,17 +53,9 @@ _VIEW_EXAMPLE: dict[str, Any] = {
 }
 
 
-def _example(body: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"content": {"application/json": {"example": body}}}}
-
-
 def percent(task: Task) -> int:
     """0–100, never 100 before the task succeeded."""
     return 100 if task.status is TaskStatus.SUCCEEDED else int(task.progress.fraction * 100)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def task_view(container: Container, task: Task, *, live: bool = True) -> dict[str, Any]:
@@ -105,9 +96,9 @@ def task_view(container: Container, task: Task, *, live: bool = True) -> dict[st
         "error": error,
         "cost_usd": str(task.cost_usd),
         "warnings": list(task.warnings),
-        "created_at": _iso(task.created_at),
-        "started_at": _iso(task.started_at),
-        "finished_at": _iso(task.finished_at),
+        "created_at": iso(task.created_at),
+        "started_at": iso(task.started_at),
+        "finished_at": iso(task.finished_at),
     }
 
 
@@ -124,7 +115,7 @@ def parse_status(value: str | None) -> TaskStatus | None:
 @router.get(
     "/v1/tasks",
     summary="List this key's tasks, newest first (cursor pagination)",
-    responses=_example({"tasks": [_VIEW_EXAMPLE], "next_cursor": None, "base_resp": _OK}),
+    responses=ok_example({"tasks": [_VIEW_EXAMPLE], "next_cursor": None, "base_resp": SUCCESS}),
 )
 def list_tasks(
     container: ContainerDep,
@@ -150,7 +141,7 @@ def list_tasks(
 @router.get(
     "/v1/tasks/{task_id}",
     summary="One task in detail: progress, phase, queue position, ETA, error, cost",
-    responses=_example({**_VIEW_EXAMPLE, "base_resp": _OK}),
+    responses=ok_example({**_VIEW_EXAMPLE, "base_resp": SUCCESS}),
 )
 def get_task(container: ContainerDep, owner: OwnerDep, task_id: str) -> JSONResponse:
     task = container.tasks.get(owner, task_id)
@@ -160,8 +151,8 @@ def get_task(container: ContainerDep, owner: OwnerDep, task_id: str) -> JSONResp
 @router.post(
     "/v1/tasks/{task_id}/cancel",
     summary="Cancel a task: queued tasks at once, running ones at their worker's next check",
-    responses=_example(
-        {**_VIEW_EXAMPLE, "status": "cancelled", "minimax_status": "Fail", "base_resp": _OK}
+    responses=ok_example(
+        {**_VIEW_EXAMPLE, "status": "cancelled", "minimax_status": "Fail", "base_resp": SUCCESS}
     ),
 )
 async def cancel_task(container: ContainerDep, owner: OwnerDep, task_id: str) -> JSONResponse:
@@ -197,7 +188,7 @@ def catalog_body() -> dict[str, Any]:
 @router.get(
     "/v1/models",
     summary="The model catalog: modes, allowed resolution × duration, camera moves (no key)",
-    responses=_example(
+    responses=ok_example(
         {
             "models": [
                 {
@@ -213,7 +204,7 @@ def catalog_body() -> dict[str, Any]:
             "aliases": {"minimax_t2v_01": "T2V-01"},
             "camera_moves": ["Truck left", "Push in", "…"],
             "fps": 25,
-            "base_resp": _OK,
+            "base_resp": SUCCESS,
         }
     ),
 )

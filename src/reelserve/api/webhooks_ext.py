@@ -6,7 +6,6 @@ describes the protocol.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,13 +15,19 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from reelserve.api.deps import ContainerDep, OwnerDep, read_body
 from reelserve.api.errors import base_resp
-from reelserve.api.schemas import inline_schema, parse_body, violations_from
+from reelserve.api.schemas import (
+    SUCCESS,
+    inline_schema,
+    iso,
+    ok_example,
+    parse_body,
+    violations_from,
+)
 from reelserve.domain.errors import InvalidParams
 from reelserve.ports import AttemptRecord, DeliveryRecord
 
 router = APIRouter(tags=["callbacks (reelserve extension)"])
 
-_OK = {"status_code": 0, "status_msg": "success"}
 _DELIVERY_EXAMPLE: dict[str, Any] = {
     "webhook_id": "msg_17640000000001234_success",
     "event": "success",
@@ -43,18 +48,10 @@ _DELIVERY_EXAMPLE: dict[str, Any] = {
 }  # fmt: skip
 
 
-def _example(body: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"content": {"application/json": {"example": body}}}}
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def _attempt_view(attempt: AttemptRecord) -> dict[str, Any]:
     return {
         "attempt": attempt.attempt,
-        "at": _iso(attempt.at),
+        "at": iso(attempt.at),
         "http_status": attempt.http_status,
         "outcome": attempt.outcome,
         "duration_ms": attempt.duration_ms,
@@ -69,11 +66,11 @@ def delivery_view(record: DeliveryRecord) -> dict[str, Any]:
         "url": record.url,
         "state": record.state,
         "attempts": record.attempts,
-        "next_attempt_at": _iso(record.next_at),
+        "next_attempt_at": iso(record.next_at),
         "last_http_status": record.last_http_status,
         "last_error": record.last_error,
-        "created_at": _iso(record.created_at),
-        "delivered_at": _iso(record.delivered_at),
+        "created_at": iso(record.created_at),
+        "delivered_at": iso(record.delivered_at),
         "log": [_attempt_view(a) for a in record.log],
     }
 
@@ -87,8 +84,8 @@ class RedeliverIn(BaseModel):
 @router.get(
     "/v1/tasks/{task_id}/deliveries",
     summary="The callback pushes of a task and every delivery attempt",
-    responses=_example(
-        {"task_id": "17640000000001234", "deliveries": [_DELIVERY_EXAMPLE], "base_resp": _OK}
+    responses=ok_example(
+        {"task_id": "17640000000001234", "deliveries": [_DELIVERY_EXAMPLE], "base_resp": SUCCESS}
     ),
 )
 def list_deliveries(container: ContainerDep, owner: OwnerDep, task_id: str) -> JSONResponse:
@@ -111,11 +108,11 @@ def list_deliveries(container: ContainerDep, owner: OwnerDep, task_id: str) -> J
             "content": {"application/json": {"schema": inline_schema(RedeliverIn)}},
         }
     },
-    responses=_example(
+    responses=ok_example(
         {
             "task_id": "17640000000001234",
             "delivery": {**_DELIVERY_EXAMPLE, "state": "pending", "attempts": 0, "log": []},
-            "base_resp": _OK,
+            "base_resp": SUCCESS,
         }
     ),
 )
@@ -138,7 +135,9 @@ async def redeliver(
 @router.get(
     "/v1/webhooks/secret",
     summary="This key's Standard Webhooks signing secret (whsec_…), to verify pushes",
-    responses=_example({"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "base_resp": _OK}),
+    responses=ok_example(
+        {"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "base_resp": SUCCESS}
+    ),
 )
 def webhook_secret(owner: OwnerDep) -> JSONResponse:
     return JSONResponse({"secret": owner.webhook_secret, "base_resp": base_resp()})
