@@ -71,7 +71,7 @@ from reelserve.adapters.media.segments import Segment, SegmentedMp4Writer
 from reelserve.adapters.media.video import EncoderSettings, planes
 from reelserve.domain import camera
 from reelserve.domain.requests import Mode
-from reelserve.ports import GenerationJob
+from reelserve.domain.jobs import GenerationJob
 
 FPS = 25
 CLIPS: dict[str, dict[str, Any]] = {

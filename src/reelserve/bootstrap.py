@@ -6,24 +6,21 @@ import ipaddress
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine as DbEngine
-
 from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
-from reelserve.adapters.db.keys import SqlKeyStore
-from reelserve.adapters.db.outbox import SqlOutbox
-from reelserve.adapters.db.store import SqlTaskStore
+from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.preview import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
-from reelserve.ports import Clock, FileStore, TaskStore
+from reelserve.ports import Clock, FileStore, Health, TaskQueue, TaskRepository, TaskStats
 from reelserve.services.downloads import DownloadSigner
 from reelserve.services.execution import Executor, LeaseTimes
 from reelserve.services.keys import KeyService
@@ -35,9 +32,11 @@ from reelserve.settings import Settings
 @dataclass(kw_only=True)
 class Container:
     settings: Settings
-    database: DbEngine
     clock: Clock
-    task_store: TaskStore
+    queue: TaskQueue  # workers: claim, heartbeat, transition, reap
+    repository: TaskRepository  # the API's reads and writes of tasks
+    stats: TaskStats  # ETAs and /metrics
+    health: Health  # /readyz
     files: FileStore
     router: EngineRouter
     keys: KeyService
@@ -45,10 +44,11 @@ class Container:
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
     work_available: threading.Event = field(default_factory=threading.Event)
+    on_close: Callable[[], None] = lambda: None
 
     def executor(self, worker_id: str) -> Executor:
         return Executor(
-            tasks=self.task_store,
+            tasks=self.queue,
             files=self.files,
             engine_for=self.router.engine_for,
             clock=self.clock,
@@ -60,7 +60,7 @@ class Container:
         )
 
     def close(self) -> None:
-        self.database.dispose()
+        self.on_close()
 
 
 def _secret(settings: Settings) -> bytes:
@@ -88,7 +88,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     if migrate_schema:
         migrate(database)
     clock = SystemClock()
-    task_store = SqlTaskStore(database)
+    stores = sql_stores(database)
     files = LocalFileStore(Path(settings.data_dir) / "files")
     preview = PreviewEngine(
         preset=settings.preview_preset,
@@ -103,10 +103,13 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     work_available = threading.Event()
     sender = SafeHttpWebhookSender(allow_networks=networks)
     tasks = TaskService(
-        tasks=task_store,
+        tasks=stores.repository,
+        catalog=stores.catalog,
+        stats=stores.stats,
         files=files,
         intake=intake,
         clock=clock,
+        rate=stores.limiter,
         webhooks=sender,
         limits=TaskLimits(
             max_attempts=settings.max_attempts,
@@ -118,17 +121,19 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     )
     return Container(
         settings=settings,
-        database=database,
         clock=clock,
-        task_store=task_store,
+        queue=stores.queue,
+        repository=stores.repository,
+        stats=stores.stats,
+        health=stores.health,
         files=files,
         router=router,
-        keys=KeyService(keys=SqlKeyStore(database), clock=clock),
+        keys=KeyService(keys=stores.keys, clock=clock),
         tasks=tasks,
         signer=DownloadSigner(_secret(settings), timedelta(seconds=settings.download_url_ttl_s)),
         webhooks=WebhookService(
-            outbox=SqlOutbox(database),
-            tasks=task_store,
+            outbox=stores.outbox,
+            tasks=stores.repository,
             sender=sender,
             clock=clock,
             policy=RetryPolicy(
@@ -137,4 +142,5 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             timeout_s=settings.webhook_timeout_s,
         ),
         work_available=work_available,
+        on_close=database.dispose,
     )

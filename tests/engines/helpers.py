@@ -14,7 +14,7 @@ from PIL import Image
 from reelserve.domain import camera
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
-from reelserve.ports import GenerationJob
+from reelserve.domain.jobs import GenerationJob
 
 U8 = npt.NDArray[np.uint8]
 
