@@ -59,10 +59,7 @@ class SqlTaskStats:
             query = query.where(tasks.c.finished_at > since)
         with reading(self._engine) as conn:
             rows = conn.execute(query.order_by(tasks.c.finished_at, tasks.c.id)).mappings().all()
-        return [
-            FinishedTask(**{**row, "status": TaskStatus(row["status"])})
-            for row in rows
-        ]
+        return [FinishedTask(**{**row, "status": TaskStatus(row["status"])}) for row in rows]
 
     def delivery_outcomes(self) -> Mapping[str, int]:
         outcome = webhook_attempts.c.outcome
