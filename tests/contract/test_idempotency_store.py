@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import insert
+from tests.contract.helpers import T0, make_task
 
 from reelserve.adapters.db.engine import make_engine, migrate
 from reelserve.adapters.db.repository import SqlTaskRepository
@@ -19,7 +20,6 @@ from reelserve.bootstrap import Container
 from reelserve.domain.idempotency import IdempotencyClaim, IdempotencyState
 from reelserve.domain.requests import GenerationRequest
 from reelserve.services.tasks import TaskService
-from tests.contract.helpers import T0, make_task
 
 CLAIM = IdempotencyClaim(owner_key_id="k1", key="order-7", fingerprint="f" * 64)
 

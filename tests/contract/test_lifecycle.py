@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tests.contract.helpers import LEASE, T0, make_task, success
 
 from reelserve.domain.tasks import (
     CANCELLED,
@@ -16,7 +17,6 @@ from reelserve.domain.tasks import (
     TaskStatus,
     can_transition,
 )
-from tests.contract.helpers import LEASE, T0, make_task, success
 
 S = TaskStatus
 FAILED = Failure(code=1000, message="engine broke", kind=FailureKind.ENGINE)

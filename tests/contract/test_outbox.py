@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from tests.contract.helpers import LEASE, T0, make_key, make_task, success
+
 from reelserve.domain.deliveries import AttemptRecord, ClaimedDelivery
 from reelserve.domain.tasks import Failure, FailureKind, TaskStatus
-from tests.contract.helpers import LEASE, T0, make_key, make_task, success
 
 HOOK = "https://example.com/hook"
 S = TaskStatus

@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tests.contract.helpers import T0
 
 from reelserve.domain.errors import RateLimited
-from tests.contract.helpers import T0
 
 
 def test_the_limit_holds_per_key_within_a_minute_and_then_slides(stores: Any) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from tests.contract.helpers import LEASE, T0, make_task, success
+
 from reelserve.domain.deliveries import AttemptRecord
 from reelserve.domain.stats import FinishedTask
 from reelserve.domain.tasks import CANCELLED, TaskStatus
-from tests.contract.helpers import LEASE, T0, make_task, success
 
 S = TaskStatus
 

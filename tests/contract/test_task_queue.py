@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.contract.helpers import LEASE, T0, make_key, make_task, success
 
 from reelserve.domain.tasks import (
     CANCELLED,
@@ -20,7 +21,6 @@ from reelserve.domain.tasks import (
     ReapResult,
     TaskStatus,
 )
-from tests.contract.helpers import LEASE, T0, make_key, make_task, success
 
 S = TaskStatus
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.contract.helpers import LEASE, T0, make_key, make_task
 
 from reelserve.domain.errors import InsufficientBalance, RateLimited
 from reelserve.domain.idempotency import IdempotencyClaim, IdempotencyConflict, IdempotencyState
 from reelserve.domain.limits import KeyLimits
 from reelserve.domain.tasks import CANCELLED, FailureKind, TaskStatus
-from tests.contract.helpers import LEASE, T0, make_key, make_task
 
 CLAIM = IdempotencyClaim(owner_key_id="k1", key="order-7", fingerprint="f" * 64)
 
