@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.e2e.server import REELSERVE, Server
 
 pytestmark = pytest.mark.slow

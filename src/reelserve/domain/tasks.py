@@ -197,7 +197,8 @@ class Task:
     dialect: str = "minimax"  # the wire dialect that created it: it shapes its callbacks
 
     def with_status(self, target: TaskStatus, now: datetime, **changes: object) -> Task:
-        """The one way a task changes state: checked against ``TRANSITIONS``."""
+        """A task in ``target``, checked against ``TRANSITIONS`` (the in-memory stores move
+        tasks through it; the SQL store through ``adapters/db/lifecycle.move``)."""
         check_transition(self.status, target)
         return dataclasses.replace(self, status=target, updated_at=now, **changes)  # type: ignore[arg-type]
 

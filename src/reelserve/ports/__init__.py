@@ -2,30 +2,30 @@
 
 Adapters implement them; services depend on them. Value objects live in ``reelserve.domain``.
 
-=============== ========================================= ===================================
-port            role                                      implementations
-=============== ========================================= ===================================
-TaskQueue       claim (by model), heartbeat, transition,  SqlTaskQueue, MemoryTaskQueue
-                reap
-TaskRepository  add, get, list, queue position, cancel,   SqlTaskRepository,
-                idempotency lookup                        MemoryTaskRepository
-FileCatalog     the records of stored output files        SqlFileCatalog, MemoryFileCatalog
-TaskStats       ETA durations, counts, finished tasks,    SqlTaskStats, MemoryTaskStats
-                delivery outcomes (metrics)
-Health          readiness of the backing store           SqlHealth, MemoryHealth
-KeyStore        API keys                                  SqlKeyStore, MemoryKeyStore
-RateLimiter     requests per minute per key               SqlRateLimiter, MemoryRateLimiter
-OutboxStore     callback pushes waiting to be sent        SqlOutbox, MemoryOutbox
-CallbackRenderer a dialect's callback body                MiniMaxV1Callback
-FileStore       object storage                            LocalFileStore
-ImageFetcher    http(s) image bodies                      HttpImageFetcher, MemoryImageFetcher
-ImageIntake     decode and check input images             PillowImageIntake
-Engine          render a job                              PreviewEngine, DiffusersEngine,
-                                                          ScriptedEngine
-WebhookSender   challenge and push                        SafeHttpWebhookSender,
-                                                          RecordingWebhookSender
-Clock           the time                                  SystemClock, FrozenClock
-=============== ========================================= ===================================
+================ ========================================= ===================================
+port             role                                      implementations
+================ ========================================= ===================================
+TaskQueue        claim (by model), heartbeat, transition,  SqlTaskQueue, MemoryTaskQueue
+                 reap
+TaskRepository   add, get, list, queue position, cancel,   SqlTaskRepository,
+                 idempotency lookup                        MemoryTaskRepository
+FileCatalog      the records of stored output files        SqlFileCatalog, MemoryFileCatalog
+TaskStats        ETA durations, counts, finished tasks,    SqlTaskStats, MemoryTaskStats
+                 delivery outcomes (metrics)
+Health           readiness of the backing store            SqlHealth, MemoryHealth
+KeyStore         API keys                                  SqlKeyStore, MemoryKeyStore
+RateLimiter      requests per minute per key               SqlRateLimiter, MemoryRateLimiter
+OutboxStore      callback pushes waiting to be sent        SqlOutbox, MemoryOutbox
+CallbackRenderer a dialect's callback body                 MiniMaxV1Callback
+FileStore        object storage                            LocalFileStore
+ImageFetcher     http(s) image bodies                      HttpImageFetcher, MemoryImageFetcher
+ImageIntake      decode and check input images             PillowImageIntake
+Engine           render a job                              PreviewEngine, DiffusersEngine,
+                                                           ScriptedEngine
+WebhookSender    challenge and push                        SafeHttpWebhookSender,
+                                                           RecordingWebhookSender
+Clock            the time                                  SystemClock, FrozenClock
+================ ========================================= ===================================
 """
 
 from reelserve.ports.clock import Clock

@@ -9,6 +9,7 @@ and ``MemoryImageFetcher`` stand in for the edges.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reelserve.testing.doubles import (
     FrozenClock,
@@ -53,6 +54,25 @@ def memory_stores() -> MemoryStores:
         limiter=MemoryRateLimiter(),
         outbox=MemoryOutbox(db),
     )
+
+
+if TYPE_CHECKING:  # mypy proves each fake implements its port
+
+    def _conforms(stores: MemoryStores) -> None:
+        from reelserve import ports
+
+        _queue: ports.TaskQueue = stores.queue
+        _repository: ports.TaskRepository = stores.repository
+        _catalog: ports.FileCatalog = stores.catalog
+        _stats: ports.TaskStats = stores.stats
+        _health: ports.Health = stores.health
+        _keys: ports.KeyStore = stores.keys
+        _limiter: ports.RateLimiter = stores.limiter
+        _outbox: ports.OutboxStore = stores.outbox
+        _clock: ports.Clock = FrozenClock()
+        _engine: ports.Engine = ScriptedEngine()
+        _sender: ports.WebhookSender = RecordingWebhookSender()
+        _fetcher: ports.ImageFetcher = MemoryImageFetcher()
 
 
 __all__ = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -37,3 +38,18 @@ def sql_stores(engine: Engine) -> SqlStores:
         limiter=SqlRateLimiter(engine),
         outbox=SqlOutbox(engine),
     )
+
+
+if TYPE_CHECKING:  # mypy proves each store implements its port
+
+    def _conforms(stores: SqlStores) -> None:
+        from reelserve import ports
+
+        _queue: ports.TaskQueue = stores.queue
+        _repository: ports.TaskRepository = stores.repository
+        _catalog: ports.FileCatalog = stores.catalog
+        _stats: ports.TaskStats = stores.stats
+        _health: ports.Health = stores.health
+        _keys: ports.KeyStore = stores.keys
+        _limiter: ports.RateLimiter = stores.limiter
+        _outbox: ports.OutboxStore = stores.outbox
