@@ -71,7 +71,7 @@ def test_cancel_of_a_running_task_flags_it_for_its_worker(stores: Any) -> None:
 
 
 def test_tasks_in_flight_are_limited_per_key(stores: Any) -> None:
-    limits = KeyLimits(rpm=None, max_in_flight=2, balance_usd=None)
+    limits = KeyLimits(max_in_flight=2, balance_usd=None)
     stores.repository.add(make_task("1"), limits=limits)
     stores.repository.add(make_task("2"), limits=limits)
     stores.repository.add(make_task("9", owner="k2"), limits=limits)  # another key's
@@ -84,7 +84,7 @@ def test_tasks_in_flight_are_limited_per_key(stores: Any) -> None:
 
 def test_a_balance_covers_the_tasks_in_flight_and_the_new_one(stores: Any) -> None:
     stores.keys.add(make_key("k1", balance_usd=Decimal("1.00")))
-    limits = KeyLimits(rpm=None, max_in_flight=None, balance_usd=Decimal("1.00"))
+    limits = KeyLimits(max_in_flight=None, balance_usd=Decimal("1.00"))
     stores.repository.add(make_task("1", cost_usd=Decimal("0.60")), limits=limits)
     with pytest.raises(InsufficientBalance):
         stores.repository.add(make_task("2", cost_usd=Decimal("0.50")), limits=limits)

@@ -13,8 +13,9 @@ WINDOW = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyLimits:
-    rpm: int | None  # None or 0: no limit
-    max_in_flight: int | None
+    """What a task insert checks in its transaction (the request rate is the RateLimiter's)."""
+
+    max_in_flight: int | None  # None or 0: no limit
     balance_usd: Decimal | None  # None: no balance kept
 
 

@@ -187,7 +187,6 @@ class TaskService:
         )
         try:
             limits = KeyLimits(
-                rpm=None,
                 max_in_flight=owner.max_in_flight or self._limits.max_in_flight,
                 balance_usd=owner.balance_usd,
             )
