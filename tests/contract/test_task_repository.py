@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from tests.contract.helpers import LEASE, T0, make_key, make_task
 
+from reelserve.domain import camera
 from reelserve.domain.errors import InsufficientBalance, RateLimited
 from reelserve.domain.idempotency import IdempotencyClaim, IdempotencyConflict, IdempotencyState
 from reelserve.domain.limits import KeyLimits
@@ -121,3 +122,12 @@ def test_another_body_is_a_mismatch_and_a_day_old_key_is_free_again(stores: Any)
     assert repo.begin_idempotent(other, later).state is IdempotencyState.STARTED
     repo.add(make_task("102", created=later), idempotency=other)
     assert repo.begin_idempotent(other, later).task_id == "102"
+
+
+def test_the_camera_plan_parsed_at_submit_reads_back(stores: Any) -> None:
+    plan = camera.parse("a kite [Pan left, Pedestal up] over the sea [Zoom in]")
+    task = make_task("1", prompt=plan.prompt, camera=plan.segments, warnings=plan.warnings)
+    stores.repository.add(task)
+    assert stores.repository.get("1").plan == plan
+    claimed = stores.queue.claim("w", T0, LEASE)
+    assert claimed.plan == plan

@@ -24,6 +24,7 @@ from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
+from reelserve.domain.camera import CameraPlan, CameraSegment
 from reelserve.domain.files import FileRecord
 from reelserve.domain.jobs import RenderedVideo
 from reelserve.domain.requests import Mode
@@ -195,6 +196,12 @@ class Task:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     dialect: str = "minimax"  # the wire dialect that created it: it shapes its callbacks
+    camera: tuple[CameraSegment, ...] = ()  # the camera directives, parsed once at submit
+
+    @property
+    def plan(self) -> CameraPlan:
+        """The camera plan resolved at submit (its prompt and warnings are the task's)."""
+        return CameraPlan(segments=self.camera, prompt=self.prompt, warnings=self.warnings)
 
     def with_status(self, target: TaskStatus, now: datetime, **changes: object) -> Task:
         """A task in ``target``, checked against ``TRANSITIONS`` (the in-memory stores move

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from reelserve.domain import camera
 from reelserve.domain.errors import ReelserveError, TaskCancelled
 from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
 from reelserve.domain.ids import new_id
@@ -172,7 +171,7 @@ class Executor:
             prompt=task.prompt,
             raw_prompt=task.camera_prompt,
             prompt_optimizer=task.prompt_optimizer,
-            plan=camera.parse(task.camera_prompt),
+            plan=task.plan,  # parsed once, at submit
             first_frame=first,
             last_frame=last,
             width=task.width,

@@ -184,6 +184,7 @@ class TaskService:
             max_attempts=self._limits.max_attempts,
             cost_usd=resolved.spec.price(resolved.resolution, resolved.duration),  # priced once
             dialect=dialect,
+            camera=resolved.plan.segments,
         )
         try:
             limits = KeyLimits(

@@ -101,6 +101,7 @@ tasks = Table(
     Column("started_at", UtcDateTime, nullable=True),
     Column("finished_at", UtcDateTime, nullable=True),
     Column("dialect", String(16), nullable=False, server_default="minimax"),
+    Column("camera", Text, nullable=True),  # JSON segments; NULL: parse camera_prompt (older rows)
     Index("ix_tasks_status_created", "status", "created_at"),
     Index("ix_tasks_owner_created", "owner_key_id", "created_at"),
 )

@@ -1,8 +1,9 @@
-"""neutral outbox events, task dialect, shared rate limits, 64-bit seeds and sizes
+"""neutral outbox events, task dialect and camera plan, shared rate limits, 64-bit seeds and sizes
 
 The outbox keeps (task, status, dialect) instead of a rendered body: the body is rendered when
 it is sent, by the dialect that created the task. ``rate_hits`` counts requests per key across
-API processes. Seeds and file sizes may exceed 2^31 (PostgreSQL's INTEGER).
+API processes. ``tasks.camera`` keeps the camera plan parsed at submit. Seeds and file sizes
+may exceed 2^31 (PostgreSQL's INTEGER).
 
 Revision ID: 0004
 Revises: 0003
@@ -35,6 +36,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("dialect", sa.String(16), nullable=False, server_default="minimax")
         )
+        batch.add_column(sa.Column("camera", sa.Text(), nullable=True))
         batch.alter_column("seed", type_=sa.BigInteger(), existing_type=sa.Integer())
     with op.batch_alter_table("files") as batch:
         batch.alter_column("bytes", type_=sa.BigInteger(), existing_type=sa.Integer())
@@ -67,4 +69,5 @@ def downgrade() -> None:
         batch.alter_column("bytes", type_=sa.Integer(), existing_type=sa.BigInteger())
     with op.batch_alter_table("tasks") as batch:
         batch.alter_column("seed", type_=sa.Integer(), existing_type=sa.BigInteger())
+        batch.drop_column("camera")
         batch.drop_column("dialect")
