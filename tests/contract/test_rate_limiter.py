@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -34,3 +35,25 @@ def test_a_refused_request_is_not_counted_and_no_limit_counts_nothing(stores: An
     for _ in range(100):
         limiter.hit("k3", 0, T0)
     limiter.hit("k3", 1, T0)  # nothing was counted without a limit
+
+
+def test_concurrent_requests_never_pass_more_than_the_limit(stores: Any) -> None:
+    """As two API processes would: each hit checks and counts under the key's lock."""
+    passed: list[int] = []
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        for attempt in range(5):
+            try:
+                stores.limiter.hit("k1", 10, T0 + timedelta(milliseconds=index * 5 + attempt))
+            except RateLimited:
+                continue
+            with lock:
+                passed.append(index)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(passed) == 10
