@@ -19,15 +19,13 @@ from reelserve.testing.doubles import (
     SentPush,
 )
 from reelserve.testing.outbox import MemoryOutbox, MemoryRateLimiter
-from reelserve.testing.tasks import (
-    MemoryDatabase,
+from reelserve.testing.reads import (
     MemoryFileCatalog,
     MemoryHealth,
     MemoryKeyStore,
-    MemoryTaskQueue,
-    MemoryTaskRepository,
     MemoryTaskStats,
 )
+from reelserve.testing.tasks import MemoryDatabase, MemoryTaskQueue, MemoryTaskRepository
 
 
 @dataclass(frozen=True, slots=True)
