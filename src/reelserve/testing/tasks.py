@@ -1,5 +1,6 @@
 """In-memory task stores: the shared ``MemoryDatabase``, the queue and the repository (the read
 side and keys are in ``reads.py``), as the SQL stores share one database.
+
 Every status write goes through ``MemoryDatabase.move``, which calls ``Task.with_status``: the
 domain's transition table decides, as it does for the SQL stores.
 """
