@@ -25,6 +25,8 @@ Engine           render a job                              PreviewEngine, Diffus
 WebhookSender    challenge and push                        SafeHttpWebhookSender,
                                                            RecordingWebhookSender
 Clock            the time                                  SystemClock, FrozenClock
+Wakeups          wake idle workers (any process)           LocalWakeups, UnixWakeups,
+                                                           PostgresWakeups
 ================ ========================================= ===================================
 """
 
@@ -34,6 +36,7 @@ from reelserve.ports.files import FileStore
 from reelserve.ports.keys import KeyStore, RateLimiter
 from reelserve.ports.media import ImageFetcher, ImageIntake
 from reelserve.ports.tasks import FileCatalog, Health, TaskQueue, TaskRepository, TaskStats
+from reelserve.ports.wakeups import Wakeups
 from reelserve.ports.webhooks import CallbackRenderer, OutboxStore, WebhookSender
 
 __all__ = [
@@ -53,5 +56,6 @@ __all__ = [
     "TaskQueue",
     "TaskRepository",
     "TaskStats",
+    "Wakeups",
     "WebhookSender",
 ]

@@ -64,6 +64,7 @@ class TaskService:
         webhooks: WebhookSender | None = None,
         limits: TaskLimits = TaskLimits(),
         on_submitted: Callable[[], None] = lambda: None,
+        can_serve: Callable[[str, Mode], bool] = lambda model, mode: True,
     ) -> None:
         self._tasks = tasks
         self._catalog = catalog
@@ -75,6 +76,7 @@ class TaskService:
         self._limits = limits
         self._on_submitted = on_submitted
         self._rate = rate
+        self._can_serve = can_serve  # (model, mode): does an engine serve it (the registry)
         self._holding: set[tuple[str, str]] = set()  # (owner, Idempotency-Key) being created
         self._holding_lock = threading.Lock()
 
@@ -149,6 +151,11 @@ class TaskService:
         dialect: str,
     ) -> Task:
         resolved = rules.resolve(request)
+        if not self._can_serve(resolved.spec.name, resolved.mode):
+            raise InvalidParams(
+                f"model: {resolved.spec.name} cannot serve mode {resolved.mode.value} here "
+                "(no engine in the engine registry serves it)"
+            )
         frames = self._load_frames(request, resolved.mode)
         if request.callback_url:
             self._check_callback(request.callback_url)
