@@ -45,15 +45,10 @@ sys.path.insert(0, str(ROOT))
 from reelserve.adapters.engines import registry  # noqa: E402
 from reelserve.adapters.engines.registry import EngineRequest  # noqa: E402
 from reelserve.bootstrap import Container, build  # noqa: E402
+from reelserve.domain.jobs import GenerationJob, RenderedVideo  # noqa: E402
 from reelserve.domain.requests import GenerationRequest, Mode  # noqa: E402
 from reelserve.domain.tasks import Failure, FailureKind  # noqa: E402
-from reelserve.ports import (  # noqa: E402
-    CancelCheck,
-    Engine,
-    GenerationJob,
-    ProgressCallback,
-    RenderedVideo,
-)
+from reelserve.ports import CancelCheck, Engine, ProgressCallback  # noqa: E402
 from reelserve.settings import Settings  # noqa: E402
 
 MODEL = "T2V-01"
