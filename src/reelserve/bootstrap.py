@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine as DbEngine
 
 from reelserve.adapters.clock import SystemClock
-from reelserve.adapters.db.engine import make_engine, migrate
+from reelserve.adapters.db.engine import OUTAGE_ERRORS, PoolSizes, make_engine, migrate
 from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
@@ -64,6 +64,8 @@ class Container:
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
     wakeups: Wakeups  # create → idle workers, in this process and others
     on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
+    # What the database raises while it is away; the API answers them "service unavailable".
+    outage_errors: tuple[type[Exception], ...] = ()
     _router: EngineRouter | None = field(default=None, init=False, repr=False)
     _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -139,9 +141,19 @@ def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddre
     ]
 
 
+def pool_sizes(settings: Settings) -> PoolSizes:
+    return PoolSizes(
+        size=settings.db_pool_size,
+        overflow=settings.db_max_overflow,
+        wait_s=settings.db_pool_timeout_s,
+        connect_s=settings.db_connect_timeout_s,
+        statement_s=settings.db_statement_timeout_s,
+    )
+
+
 def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = make_engine(settings.resolved_database_url)
+    database = make_engine(settings.resolved_database_url, pool_sizes(settings))
     if migrate_schema:
         migrate(database)
     clock = SystemClock()
@@ -194,5 +206,6 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         ),
         wakeups=wakeups,
         on_close=database.dispose,
+        outage_errors=OUTAGE_ERRORS,
     )
     return container

@@ -22,6 +22,21 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the task database; default: SQLite (WAL) in the data dir. "
         "postgresql+psycopg://… for PostgreSQL (extra 'postgres').",
     )
+    db_pool_size: int = Field(
+        10, ge=1, description="PostgreSQL: connections each process keeps in its pool."
+    )
+    db_max_overflow: int = Field(
+        10, ge=0, description="PostgreSQL: connections a process may open beyond its pool."
+    )
+    db_pool_timeout_s: float = Field(
+        2.0, gt=0, description="PostgreSQL: seconds a request waits for a free connection."
+    )
+    db_connect_timeout_s: int = Field(
+        2, ge=2, description="PostgreSQL: seconds to open a connection (libpq's minimum: 2)."
+    )
+    db_statement_timeout_s: float = Field(
+        5.0, gt=0, description="PostgreSQL: longest a statement may run, in seconds."
+    )
     host: str = Field("127.0.0.1", description="Address `reelserve serve` listens on.")
     port: int = Field(8000, description="Port `reelserve serve` listens on.")
     public_url: str | None = Field(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
@@ -17,6 +18,22 @@ from reelserve.bootstrap import Container
 from reelserve.services.execution import Executor
 
 log = logging.getLogger("reelserve.worker")
+
+
+class Backoff:
+    """Pauses after consecutive failures: 0.1 s doubling to ``cap``, with ±20 % jitter so that
+    a fleet that lost its database does not come back in step."""
+
+    def __init__(self, first: float = 0.1, cap: float = 5.0) -> None:
+        self._first, self._cap, self._failures = first, cap, 0
+
+    def next(self) -> float:
+        pause: float = min(self._cap, self._first * 2.0**self._failures)
+        self._failures += 1
+        return pause * random.uniform(0.8, 1.2)
+
+    def reset(self) -> None:
+        self._failures = 0
 
 
 class WorkerPool:
@@ -68,12 +85,19 @@ class WorkerPool:
     def _work(self, executor: Executor) -> None:
         wakeups = self._container.wakeups
         poll = self._container.settings.poll_interval_s
+        backoff = Backoff()
         while not self._stop.is_set():
             try:
                 ran = executor.run_next()
-            except Exception:  # the database may be briefly unavailable: back off, go on
-                log.exception("worker %s: claim failed", executor.worker_id)
-                ran = None
+            except Exception as error:  # the database is away: back off; the pool reconnects
+                pause = backoff.next()
+                log.warning(
+                    "worker %s: claim failed (%s); again in %.1f s",
+                    executor.worker_id, type(error).__name__, pause,
+                )  # fmt: skip
+                self._stop.wait(pause)
+                continue
+            backoff.reset()
             if ran is None:
                 wakeups.wait(poll)
 
@@ -83,8 +107,8 @@ class WorkerPool:
         while not self._stop.wait(interval):
             try:
                 executor.reap()
-            except Exception:
-                log.exception("reaper failed")
+            except Exception as error:
+                log.warning("reaper failed (%s); again in %.1f s", type(error).__name__, interval)
 
     def _push(self) -> None:
         """Deliver due callback pushes (the outbox); retries wait in the rows, not here."""

@@ -16,6 +16,7 @@ from reelserve.api import (
     metrics,
     minimax,
     ops,
+    outage,
     tasks_ext,
     ui,
     vtrix,
@@ -100,6 +101,7 @@ def create_app(container: Container) -> FastAPI:
     app.add_exception_handler(ReelserveError, _on_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(Exception, _on_error)
+    outage.install(app, container.outage_errors, _on_error)
     app.include_router(tasks_ext.router)
     app.include_router(webhooks_ext.router)
     app.include_router(events.router)

@@ -12,6 +12,7 @@
      ├── SensitiveInput (1026)
      ├── RequestTimeout (1001)
      ├── InternalError (1013)
+     ├── ServiceUnavailable (1000)       the database is down or restarting: try again
      └── GenerationFailed (1000)         an engine, lease or storage failure while running a task
 
 Errors never carry an HTTP status: ``api/errors.py`` turns them into responses per dialect.
@@ -104,6 +105,15 @@ class RequestTimeout(ReelserveError):
 class InternalError(ReelserveError):
     code = 1013
     prefix = "internal service error"
+
+
+class ServiceUnavailable(ReelserveError):
+    code = 1000
+    prefix = "service unavailable"
+
+    def __init__(self, detail: str = "try again", retry_after_s: float = 1.0) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(detail)
 
 
 class GenerationFailed(ReelserveError):

@@ -1,7 +1,9 @@
 """Running claimed tasks: prepare inputs, call the engine, store the result under the lease.
 
 At-least-once execution, effectively-once visible result: the output is stored under an
-attempt-scoped key, and only the lease holder's compare-and-set makes it visible.
+attempt-scoped key, and only the lease holder's compare-and-set makes it visible. A status write
+that fails because the database is away is tried again for up to a minute (the heartbeats keep
+the lease once it is back), so a database restart costs a task a delay, never its finished work.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -39,6 +42,7 @@ _ENGINE = FailureKind.ENGINE
 class LeaseTimes:
     lease_for: timedelta = timedelta(seconds=30)
     heartbeat_every: timedelta = timedelta(seconds=2)
+    settle_for: timedelta = timedelta(seconds=60)  # retrying a status write while the DB is away
 
 
 class _Watch:
@@ -155,7 +159,7 @@ class Executor:
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
         try:
             job = self._prepare(task, workdir)
-            if not self._tasks.transition(task.id, token, self._clock.now(), TaskStatus.PROCESSING):
+            if not self._transition(task, token, TaskStatus.PROCESSING):
                 return  # lease lost or cancelled while preparing
             engine = self._engine_for(task.model)
             video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
@@ -223,11 +227,30 @@ class Executor:
             created_at=now,
         )
         success = Success(file=record, video=video)  # charged at the price fixed at submit
-        if not self._tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):
+        if not self._transition(task, token, TaskStatus.SUCCEEDED, success):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan
             log.warning("task %s: lease lost before the result was recorded", task.id)
 
     def _end(self, task: Task, token: str, reason: Failure) -> None:
-        now = self._clock.now()
-        if not self._tasks.transition(task.id, token, now, reason.status, result=reason):
+        if not self._transition(task, token, reason.status, reason):
             log.warning("task %s: lease lost before the failure was recorded", task.id)
+
+    def _transition(
+        self, task: Task, token: str, to: TaskStatus, result: Success | Failure | None = None
+    ) -> bool:
+        """The lease holder's compare-and-set, tried again while the database is away.
+
+        A retried success whose first try did commit reads as written (the queue recognises
+        its own file), so an answer lost with the connection never deletes a recorded video.
+        """
+        deadline = time.monotonic() + self._times.settle_for.total_seconds()
+        pause = 0.1
+        while True:
+            try:
+                return self._tasks.transition(task.id, token, self._clock.now(), to, result=result)
+            except Exception as error:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("task %s: %s not written (%s); again", task.id, to.value, error)
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)

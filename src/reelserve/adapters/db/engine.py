@@ -1,25 +1,63 @@
-"""Database engines: SQLite in WAL mode with explicit write transactions, or PostgreSQL."""
+"""Database engines: SQLite in WAL mode with explicit write transactions, or PostgreSQL.
+
+PostgreSQL connections come from a pool sized per process (`PoolSizes`), open with a connect
+timeout and run every statement under a statement timeout, so a database that went away makes
+a request fail fast (`OUTAGE_ERRORS`, answered as "service unavailable, try again") instead of
+hanging; pre-ping replaces the connections a restart cut before they are used again.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# What a database that is down, restarting or overloaded raises (connect refused, connection
+# cut, statement timeout, no pooled connection free in time): the caller may try again.
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.TimeoutError,
+)
 
-def make_engine(url: str) -> Engine:
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolSizes:
+    """Connections one process may hold, and how long it waits for the database.
+
+    One process holds at most ``size + overflow`` connections (plus one LISTEN connection per
+    waiting worker process on PostgreSQL).
+    """
+
+    size: int = 10
+    overflow: int = 10
+    wait_s: float = 2.0  # for a free pooled connection
+    connect_s: int = 2  # libpq's minimum; a refused connection fails at once
+    statement_s: float = 5.0
+
+
+def make_engine(url: str, sizes: PoolSizes = PoolSizes()) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, pool_size=16, max_overflow=32, pool_timeout=30)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True)
+    options = f"-c statement_timeout={round(sizes.statement_s * 1000)}"
+    return create_engine(
+        url,
+        pool_size=sizes.size,
+        max_overflow=sizes.overflow,
+        pool_timeout=sizes.wait_s,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": sizes.connect_s, "options": options},
+    )
 
 
 def _tune_sqlite(engine: Engine) -> None:

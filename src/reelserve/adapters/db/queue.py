@@ -120,6 +120,8 @@ class SqlTaskQueue:
             if rows and isinstance(result, Success):
                 conn.execute(insert(files).values(file_to_row(result.file)))
                 _charge(conn, rows[0]["owner_key_id"], Decimal(rows[0]["cost_usd"]))
+            elif isinstance(result, Success):  # a retry after a lost answer: was it this one?
+                return _recorded(conn, task_id, result.file.id)
         return bool(rows)
 
     def reap(self, now: datetime) -> ReapResult:
@@ -143,6 +145,11 @@ class SqlTaskQueue:
             requeue = {"phase": Phase.QUEUED.value, "progress_step": 0, "progress_total": 0}
             requeued = _ids(move(conn, TaskStatus.QUEUED, now, expired, {**requeue, **NO_LEASE}))
         return ReapResult(requeued=requeued, failed=failed, cancelled=cancelled)
+
+
+def _recorded(conn: Connection, task_id: str, file_id: str) -> bool:
+    query = select(tasks.c.id).where(tasks.c.id == task_id, tasks.c.file_id == file_id)
+    return conn.execute(query).first() is not None
 
 
 def _ids(rows: Any) -> tuple[str, ...]:
