@@ -115,13 +115,12 @@ def worker(
     ] = None,
 ) -> None:
     """Run workers as a separate process on the same data (database and files)."""
-    from reelserve.bootstrap import build
-    from reelserve.worker import WorkerPool
+    from reelserve.worker import WorkerPool, build_when_reachable
 
     serves = _serves(models)
     settings = _settings(data_dir)
     _logging(settings.log_level)
-    container = build(settings)
+    container = build_when_reachable(settings)
     pool = WorkerPool(container, count, models=serves)
     pool.start()
     which = ", ".join(sorted(serves)) if serves else "every model"

@@ -14,8 +14,9 @@ import threading
 import time
 from collections.abc import Collection
 
-from reelserve.bootstrap import Container
+from reelserve.bootstrap import Container, build
 from reelserve.services.execution import Executor
+from reelserve.settings import Settings
 
 log = logging.getLogger("reelserve.worker")
 
@@ -34,6 +35,21 @@ class Backoff:
 
     def reset(self) -> None:
         self._failures = 0
+
+
+def build_when_reachable(settings: Settings, *, give_up_after_s: float = 300.0) -> Container:
+    """`build` for a worker process: a database that is down or restarting at start-up is
+    waited for with back-off (a fleet restarted with its database comes up on its own)."""
+    backoff, deadline = Backoff(cap=5.0), time.monotonic() + give_up_after_s
+    while True:
+        try:
+            return build(settings)
+        except Exception as error:
+            pause = backoff.next()
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("database not reachable (%s); again in %.1f s", type(error).__name__, pause)
+            time.sleep(pause)
 
 
 class WorkerPool:

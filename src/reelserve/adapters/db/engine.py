@@ -3,11 +3,12 @@
 PostgreSQL connections come from a pool sized per process (`PoolSizes`), open with a connect
 timeout and run every statement under a statement timeout, so a database that went away makes
 a request fail fast (`OUTAGE_ERRORS`, answered as "service unavailable, try again") instead of
-hanging; pre-ping replaces the connections a restart cut before they are used again.
+hanging; a check at checkout replaces the connections a restart cut before they are used again.
 """
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,14 +51,27 @@ def make_engine(url: str, sizes: PoolSizes = PoolSizes()) -> Engine:
         _tune_sqlite(engine)
         return engine
     options = f"-c statement_timeout={round(sizes.statement_s * 1000)}"
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=sizes.size,
         max_overflow=sizes.overflow,
         pool_timeout=sizes.wait_s,
-        pool_pre_ping=True,
         connect_args={"connect_timeout": sizes.connect_s, "options": options},
     )
+    event.listen(engine, "checkout", _drop_if_hung_up)
+    return engine
+
+
+def _drop_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Pre-ping without a round trip: an idle pooled connection has nothing to read unless the
+    server closed it (a restart sends its goodbye and hangs up), so a readable socket means
+    "open a new one" (SQLAlchemy retries the checkout on ``DisconnectionError``). A round-trip
+    ping (``pool_pre_ping``) would cost each transaction one more round trip."""
+    if dbapi_connection.closed:
+        raise exc.DisconnectionError("connection closed")
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise exc.DisconnectionError("the server closed the connection")
 
 
 def _tune_sqlite(engine: Engine) -> None:
