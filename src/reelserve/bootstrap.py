@@ -17,17 +17,20 @@ from reelserve.adapters.db.engine import make_engine, migrate
 from reelserve.adapters.db.keys import SqlKeyStore
 from reelserve.adapters.db.outbox import SqlOutbox
 from reelserve.adapters.db.store import SqlTaskStore
+from reelserve.adapters.db.uploads import SqlUploadStore
 from reelserve.adapters.engines.preview import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
+from reelserve.adapters.media.stills import AvStills
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
-from reelserve.ports import Clock, FileStore, TaskStore
+from reelserve.ports import Clock, FileStore, Stills, TaskStore
 from reelserve.services.downloads import DownloadSigner
 from reelserve.services.execution import Executor, LeaseTimes
 from reelserve.services.keys import KeyService
 from reelserve.services.tasks import TaskLimits, TaskService
+from reelserve.services.uploads import UploadService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings
 
@@ -44,7 +47,9 @@ class Container:
     tasks: TaskService
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
+    uploads: UploadService  # uploaded inputs (/v1/files/upload, mm_file://ID)
     work_available: threading.Event = field(default_factory=threading.Event)
+    stills: Stills = field(default_factory=AvStills)  # thumbnails and sprite sheets
 
     def executor(self, worker_id: str) -> Executor:
         return Executor(
@@ -137,4 +142,5 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             timeout_s=settings.webhook_timeout_s,
         ),
         work_available=work_available,
+        uploads=UploadService(uploads=SqlUploadStore(database), files=files, clock=clock),
     )

@@ -68,8 +68,19 @@ class TaskStore(Protocol):
     def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None: ...
 
     def list(
-        self, owner_key_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
+        self,
+        owner_key_id: str,
+        *,
+        status: TaskStatus | None,
+        limit: int,
+        cursor: str | None,
+        ascending: bool = False,
     ) -> TaskPage: ...
+
+    def delete(self, task_id: str, owner_key_id: str) -> Sequence[str]:
+        """Remove an ended task and its file records; the storage keys to delete (none when the
+        task is unknown or still running)."""
+        ...
 
     def queue_position(self, task_id: str) -> int | None:
         """0-based place among queued tasks, or None when the task is not queued."""
@@ -189,8 +200,9 @@ class LoadedImage:
 
 
 class ImageIntake(Protocol):
-    def load(self, field: str, source: str) -> LoadedImage:
-        """Fetch (URL) or decode (data URL), check the §2.1.1 rules; raises InvalidParams."""
+    def load(self, field: str, source: str | bytes) -> LoadedImage:
+        """Fetch (URL), decode (data URL) or take the bytes, check the §2.1.1 rules; raises
+        InvalidParams."""
         ...
 
     def crop_to_aspect(self, image: LoadedImage, aspect: tuple[int, int]) -> LoadedImage: ...
@@ -320,4 +332,32 @@ class OutboxStore(Protocol):
         self, task_id: str, delivery_id: str | None, now: datetime
     ) -> DeliveryRecord | None:
         """Make a delivery (default: the task's latest) due now with a fresh attempt budget."""
+        ...
+
+
+# --- stills (thumbnails and sprite sheets of a stored video) -------------------------------
+
+
+class Stills(Protocol):
+    def thumbnail(self, video: BinaryIO, *, fmt: Literal["webp", "jpeg"]) -> bytes:
+        """One frame from the middle of the video, encoded as ``fmt``."""
+        ...
+
+    def spritesheet(self, video: BinaryIO, *, columns: int, rows: int, width: int) -> bytes:
+        """A JPEG grid of ``columns`` × ``rows`` evenly spaced frames, each ``width`` wide."""
+        ...
+
+
+# --- uploads (POST /v1/files/upload: inputs referred to later as mm_file://ID) ------------
+
+
+class UploadStore(Protocol):
+    """Uploaded files' records, per key (the files table, with no task)."""
+
+    def add(self, record: FileRecord) -> None: ...
+
+    def list(self, owner_key_id: str, purpose: str | None) -> Sequence[FileRecord]: ...
+
+    def remove(self, file_id: str, owner_key_id: str) -> FileRecord | None:
+        """Delete an upload's record; the record, or None when the key has no such upload."""
         ...

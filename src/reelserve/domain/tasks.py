@@ -173,6 +173,8 @@ class Task:
     cost_usd: Decimal = Decimal("0")
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    dialect: str = "minimax_v1"  # the wire dialect that created it (its callbacks speak it)
+    remixed_from: str | None = None
 
     def with_status(self, target: TaskStatus, now: datetime, **changes: object) -> Task:
         """The one way a task changes state: checked against ``TRANSITIONS``."""

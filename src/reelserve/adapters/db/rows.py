@@ -55,6 +55,8 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "updated_at": task.updated_at,
         "started_at": task.started_at,
         "finished_at": task.finished_at,
+        "dialect": task.dialect,
+        "remixed_from": task.remixed_from,
     }
 
 
@@ -102,6 +104,8 @@ def row_to_task(row: RowMapping) -> Task:
         updated_at=row["updated_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        dialect=row["dialect"],
+        remixed_from=row["remixed_from"],
     )
 
 

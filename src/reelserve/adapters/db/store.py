@@ -125,15 +125,23 @@ class SqlTaskStore:
         return row_to_task(row) if row else None
 
     def list(
-        self, owner_key_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
+        self,
+        owner_key_id: str,
+        *,
+        status: TaskStatus | None,
+        limit: int,
+        cursor: str | None,
+        ascending: bool = False,
     ) -> TaskPage:
-        """Newest first; the cursor is the id of the last task of the previous page."""
+        """Newest first (oldest first when ``ascending``); the cursor is the id of the last task
+        of the previous page."""
         query = select(tasks).where(tasks.c.owner_key_id == owner_key_id)
         if status is not None:
             query = query.where(tasks.c.status == status.value)
         if cursor:
-            query = query.where(tasks.c.id < cursor)
-        query = query.order_by(tasks.c.id.desc()).limit(limit + 1)
+            query = query.where(tasks.c.id > cursor if ascending else tasks.c.id < cursor)
+        order = tasks.c.id.asc() if ascending else tasks.c.id.desc()
+        query = query.order_by(order).limit(limit + 1)
         with reading(self._engine) as conn:
             rows = conn.execute(query).mappings().all()
         page = tuple(row_to_task(r) for r in rows[:limit])
@@ -364,6 +372,28 @@ class SqlTaskStore:
         with reading(self._engine) as conn:
             row = conn.execute(query).mappings().first()
         return row_to_file(row) if row else None
+
+    def delete(self, task_id: str, owner_key_id: str) -> Sequence[str]:
+        """Remove an ended task with its file records (its outbox log stays); the storage keys
+        of its files and stored input frames."""
+        mine = and_(tasks.c.id == task_id, tasks.c.owner_key_id == owner_key_id)
+        ended = tasks.c.status.in_([s.value for s in TaskStatus if s.terminal])
+        with writing(self._engine) as conn:
+            row = conn.execute(
+                tasks.delete()
+                .where(mine, ended)
+                .returning(tasks.c.first_frame_key, tasks.c.last_frame_key)
+            ).first()
+            if row is None:
+                return []
+            keys = (
+                conn.execute(
+                    files.delete().where(files.c.task_id == task_id).returning(files.c.storage_key)
+                )
+                .scalars()
+                .all()
+            )
+        return [*keys, *(k for k in row if k)]
 
     def recent_durations(self, model: str, limit: int) -> Sequence[float]:
         query = (

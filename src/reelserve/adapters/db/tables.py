@@ -99,6 +99,8 @@ tasks = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("started_at", UtcDateTime, nullable=True),
     Column("finished_at", UtcDateTime, nullable=True),
+    Column("dialect", String(16), nullable=False, default="minimax_v1"),  # 0006
+    Column("remixed_from", String(32), nullable=True),  # 0006
     Index("ix_tasks_status_created", "status", "created_at"),
     Index("ix_tasks_owner_created", "owner_key_id", "created_at"),
 )
