@@ -77,6 +77,8 @@ class TaskStore(Protocol):
         ascending: bool = False,
     ) -> TaskPage: ...
 
+    def count(self, owner_key_id: str) -> int: ...
+
     def delete(self, task_id: str, owner_key_id: str) -> Sequence[str]:
         """Remove an ended task and its file records; the storage keys to delete (none when the
         task is unknown or still running)."""

@@ -38,8 +38,11 @@ def probe(data: bytes) -> tuple[int, int, int, float]:
     with av.open(io.BytesIO(data)) as media:
         stream = media.streams.video[0]
         frames = sum(1 for _ in media.decode(stream))
-        return stream.codec_context.width, stream.codec_context.height, frames, float(
-            stream.average_rate or 0
+        return (
+            stream.codec_context.width,
+            stream.codec_context.height,
+            frames,
+            float(stream.average_rate or 0),
         )
 
 
@@ -52,12 +55,20 @@ async def test_create_and_poll_then_download_a_real_mp4_of_the_asked_size(
     sdk: openai.AsyncOpenAI,
 ) -> None:
     video = await sdk.videos.create_and_poll(
-        prompt="A lighthouse at dusk", model="sora-2", seconds="4", size="1280x720",
+        prompt="A lighthouse at dusk",
+        model="sora-2",
+        seconds="4",
+        size="1280x720",
         poll_interval_ms=100,
     )
     assert video.status == "completed", video.error
     assert video.id.startswith("video_") and video.id.removeprefix("video_").isdigit()
-    assert (video.model, video.seconds, video.size, video.progress) == ("sora-2", "4", "1280x720", 100)
+    assert (video.model, video.seconds, video.size, video.progress) == (
+        "sora-2",
+        "4",
+        "1280x720",
+        100,
+    )
     assert video.completed_at is not None and video.expires_at is not None
     assert video.expires_at > video.completed_at
 
@@ -103,9 +114,7 @@ async def test_thumbnail_and_spritesheet_are_images_of_the_video(sdk: openai.Asy
 
 
 async def test_list_is_a_cursor_page_in_both_orders(sdk: openai.AsyncOpenAI) -> None:
-    ids = [
-        (await sdk.videos.create(prompt=f"clip {i}", model="sora-2")).id for i in range(3)
-    ]
+    ids = [(await sdk.videos.create(prompt=f"clip {i}", model="sora-2")).id for i in range(3)]
     newest_first = [v.id async for v in sdk.videos.list(limit=2)]
     assert newest_first == ids[::-1]  # the SDK followed the cursor to the second page
     oldest_first = [v.id async for v in sdk.videos.list(limit=2, order="asc")]
@@ -125,13 +134,19 @@ async def test_delete_a_queued_video_cancels_and_removes_it(sdk: openai.AsyncOpe
 @pytest.mark.usefixtures("worker")
 async def test_remix_reuses_the_inputs_with_a_new_prompt(sdk: openai.AsyncOpenAI) -> None:
     source = await sdk.videos.create_and_poll(
-        prompt="A red door", model="sora-2-pro", seconds="8", size="1792x1024",
+        prompt="A red door",
+        model="sora-2-pro",
+        seconds="8",
+        size="1792x1024",
         poll_interval_ms=100,
     )
     remix = await sdk.videos.remix(source.id, prompt="A blue door")
     assert remix.remixed_from_video_id == source.id
     assert (remix.prompt, remix.seconds, remix.size, remix.model) == (
-        "A blue door", "8", "1792x1024", "sora-2-pro"
+        "A blue door",
+        "8",
+        "1792x1024",
+        "sora-2-pro",
     )
     assert remix.status == "queued"
 

@@ -222,7 +222,12 @@ class TaskService:
     ) -> tuple[_Frames, tuple[str, ...]]:
         """Cover-crop the frames to an exact output size's aspect, saying so in a warning."""
         first = frames.first
-        if size is None or first is None or first.width * size[1] == first.height * size[0]:
+        # Under 1 % apart the engine's resize is the fit (640x360 into 1366x768 is no crop).
+        if (
+            size is None
+            or first is None
+            or abs(first.width * size[1] / (first.height * size[0]) - 1) < 0.01
+        ):
             return frames, ()
         note = (
             f"input image {first.width}x{first.height} was cropped (cover, centred) "
@@ -265,6 +270,9 @@ class TaskService:
         return self._tasks.list(
             owner.id, status=status, limit=limit, cursor=cursor, ascending=ascending
         )
+
+    def count(self, owner: ApiKey) -> int:
+        return self._tasks.count(owner.id)
 
     def queue_position(self, task: Task) -> int | None:
         return self._tasks.queue_position(task.id) if task.status is TaskStatus.QUEUED else None

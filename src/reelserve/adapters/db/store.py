@@ -373,6 +373,11 @@ class SqlTaskStore:
             row = conn.execute(query).mappings().first()
         return row_to_file(row) if row else None
 
+    def count(self, owner_key_id: str) -> int:
+        query = select(func.count()).select_from(tasks).where(tasks.c.owner_key_id == owner_key_id)
+        with reading(self._engine) as conn:
+            return int(conn.execute(query).scalar_one())
+
     def delete(self, task_id: str, owner_key_id: str) -> Sequence[str]:
         """Remove an ended task with its file records (its outbox log stays); the storage keys
         of its files and stored input frames."""
