@@ -8,9 +8,9 @@ import base64
 
 import httpx
 import pytest
-from tests.conftest import png_data_url
 
 from reelserve.bootstrap import Container
+from tests.conftest import png_data_url
 
 pytestmark = pytest.mark.asyncio
 

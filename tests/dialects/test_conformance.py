@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from tests.webhooks.receiver import Receiver
 
 from reelserve.bootstrap import Container
+from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.asyncio
 

@@ -11,10 +11,10 @@ from typing import Any
 import av
 import httpx
 import pytest
-from tests.conftest import png_data_url
-from tests.webhooks.receiver import Receiver
 
 from reelserve.bootstrap import Container
+from tests.conftest import png_data_url
+from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.asyncio
 

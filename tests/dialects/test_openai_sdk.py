@@ -12,9 +12,9 @@ import httpx
 import openai
 import pytest
 from PIL import Image
-from tests.conftest import png_data_url
 
 from reelserve.bootstrap import Container
+from tests.conftest import png_data_url
 
 pytestmark = [
     pytest.mark.asyncio,

@@ -88,7 +88,7 @@ _UPLOAD_BODY: dict[str, Any] = {
 async def upload(request: Request, container: ContainerDep, owner: OwnerDep) -> UploadOut:
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise InvalidParams("Content-Type: send multipart/form-data with file and purpose")
-    async with request.form(max_files=1, max_fields=4) as form:
+    async with request.form(max_files=1, max_fields=32) as form:
         part, purpose = form.get("file"), form.get("purpose")
         if not isinstance(part, UploadFile):
             raise InvalidParams("file: is required (a file part)")

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from reelserve.api.schemas import violation
 from reelserve.domain.errors import InternalError, InvalidParams, ReelserveError
@@ -24,6 +25,9 @@ def domain_error(request: Request, error: Exception) -> ReelserveError:
     """Any exception as the domain error the dialect renders (unexpected ones are logged)."""
     if isinstance(error, ReelserveError):
         return error
+    if isinstance(error, HTTPException) and error.status_code < 500:
+        # Starlette's multipart parser refuses a malformed body this way (too many fields, …).
+        return InvalidParams(f"body: {error.detail}")
     if isinstance(error, RequestValidationError):
         found = []
         for item in error.errors():

@@ -37,7 +37,7 @@ def _validated(body: Any) -> CreateVideoJson:
 
 
 async def _from_form(request: Request) -> tuple[CreateVideoJson, ImageSource | None]:
-    async with request.form(max_files=1, max_fields=len(FORM_FIELDS) + 4) as form:
+    async with request.form(max_files=1, max_fields=32) as form:
         fields: dict[str, Any] = {}
         image: ImageSource | None = None
         for name, value in form.multi_items():
