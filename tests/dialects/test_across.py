@@ -35,6 +35,8 @@ async def test_an_openai_task_is_seen_by_every_dialect_with_its_state_mapped(
     assert created.status_code == 200, created.text
     video_id = created.json()["id"]
     task_id = video_id.removeprefix("video_")
+    polled = await client.get(f"/v1/videos/{video_id}")
+    assert polled.headers["openai-poll-after-ms"] == "1000"  # no finished run yet to learn from
     assert await views(client, task_id) == {
         "v1": "Queueing",
         "openai": "queued",

@@ -19,6 +19,7 @@ from reelserve.bootstrap import Container
 from reelserve.domain import catalog
 from reelserve.domain.camera import CameraMove
 from reelserve.domain.errors import InvalidParams
+from reelserve.domain.sizes import sizes_of
 from reelserve.domain.tasks import Task, TaskStatus
 
 router = APIRouter(tags=["tasks (reelserve extension)"])
@@ -169,7 +170,10 @@ def catalog_body() -> dict[str, Any]:
                 for mode, matrix in spec.modes.items()
             },
             "default_resolution": spec.default_resolution,
-            "default_duration": catalog.DEFAULT_DURATION,
+            "default_duration": spec.default_duration,
+            "fps": spec.fps,
+            "sizes": list(sizes_of(spec)),
+            "dialects": sorted(spec.dialects) if spec.dialects is not None else None,
             "camera_directives": spec.camera_directives,
             "legacy": spec.legacy,
             "prices_usd": {f"{res} {dur}s": str(p) for (res, dur), p in spec.prices.items()},
