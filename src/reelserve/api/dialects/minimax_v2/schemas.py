@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
@@ -115,6 +115,3 @@ class ErrorOut(BaseModel):
     type: Literal["error"] = "error"
     error: ErrorBody
 
-
-def example(body: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"content": {"application/json": {"example": body}}}}
