@@ -52,6 +52,8 @@ async def test_an_openai_task_is_seen_by_every_dialect_with_its_state_mapped(
     }
     v1 = (await client.get("/v1/query/video_generation", params={"task_id": task_id})).json()
     assert (v1["video_width"], v1["video_height"]) == (720, 1280)
+    detail = (await client.get(f"/v1/tasks/{task_id}")).json()  # the neutral view
+    assert (detail["dialect"], detail["fps"], detail["remixed_from"]) == ("openai", 25, None)
     other = {"Authorization": f"Bearer {other_key}"}
     assert (await client.get(f"/v1/videos/{video_id}", headers=other)).status_code == 404
 

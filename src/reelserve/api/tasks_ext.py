@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from reelserve.api.deps import ContainerDep, OwnerDep, is_digits
+from reelserve.api.dialects.common import percent
 from reelserve.api.errors import base_resp
 from reelserve.api.minimax import QUERY_STATUS
 from reelserve.api.schemas import SUCCESS, iso, ok_example
@@ -48,15 +49,13 @@ _VIEW_EXAMPLE: dict[str, Any] = {
     "error": None,
     "cost_usd": "0",
     "warnings": [],
+    "fps": 25,
+    "dialect": "minimax_v1",
+    "remixed_from": None,
     "created_at": "2025-01-01T12:00:00+00:00",
     "started_at": "2025-01-01T12:00:01+00:00",
     "finished_at": None,
 }
-
-
-def percent(task: Task) -> int:
-    """0–100, never 100 before the task succeeded."""
-    return 100 if task.status is TaskStatus.SUCCEEDED else int(task.progress.fraction * 100)
 
 
 def task_view(container: Container, task: Task, *, live: bool = True) -> dict[str, Any]:
@@ -97,6 +96,9 @@ def task_view(container: Container, task: Task, *, live: bool = True) -> dict[st
         "error": error,
         "cost_usd": str(task.cost_usd),
         "warnings": list(task.warnings),
+        "fps": task.fps,
+        "dialect": task.dialect,
+        "remixed_from": task.remixed_from,
         "created_at": iso(task.created_at),
         "started_at": iso(task.started_at),
         "finished_at": iso(task.finished_at),

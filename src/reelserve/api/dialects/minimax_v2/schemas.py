@@ -114,4 +114,3 @@ class ErrorBody(BaseModel):
 class ErrorOut(BaseModel):
     type: Literal["error"] = "error"
     error: ErrorBody
-
