@@ -77,6 +77,7 @@ def test_uploads_are_per_key_and_apart_from_task_files(engine: Engine) -> None:
     uploads.add(replace(mine, id="501", owner_key_id="k2"))
     store.add(make_task("400"))
     assert [r.id for r in uploads.list("k1", None)] == ["500"]
+    assert (uploads.get("500", "k1"), uploads.get("500", "k2")) == (mine, None)
     assert uploads.list("k1", "video_generation") == []
     assert uploads.remove("500", "k2") is None
     assert uploads.remove("500", "k1") == mine

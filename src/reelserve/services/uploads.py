@@ -64,10 +64,10 @@ class UploadService:
     def read(self, owner: ApiKey, file_id: str, field: str) -> bytes:
         """An upload's bytes for an input field; InvalidParams naming the field when the key
         has no such file."""
-        found = [r for r in self._uploads.list(owner.id, None) if r.id == file_id]
-        if not found or not self._files.exists(found[0].storage_key):
+        record = self._uploads.get(file_id, owner.id)
+        if record is None or not self._files.exists(record.storage_key):
             raise InvalidParams(f"{field}: no uploaded file {file_id!r} for this key")
-        with self._files.open(found[0].storage_key) as stream:
+        with self._files.open(record.storage_key) as stream:
             return stream.read()
 
     def resolve(self, owner: ApiKey, source: str, field: str) -> str | bytes:

@@ -32,6 +32,14 @@ class SqlUploadStore:
             rows = conn.execute(query.order_by(files.c.id.desc())).mappings().all()
         return [row_to_file(row) for row in rows]
 
+    def get(self, file_id: str, owner_key_id: str) -> FileRecord | None:
+        query = select(files).where(
+            files.c.id == file_id, files.c.owner_key_id == owner_key_id, files.c.task_id == NO_TASK
+        )
+        with reading(self._engine) as conn:
+            row = conn.execute(query).mappings().first()
+        return row_to_file(row) if row else None
+
     def remove(self, file_id: str, owner_key_id: str) -> FileRecord | None:
         mine = (files.c.id == file_id, files.c.owner_key_id == owner_key_id)
         with writing(self._engine) as conn:
