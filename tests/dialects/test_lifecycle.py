@@ -21,7 +21,7 @@ pytestmark = pytest.mark.asyncio
 async def claim(container: Container) -> None:
     """Take the queued task as a worker would, and leave it running."""
     await asyncio.to_thread(
-        container.task_store.claim, "held", container.clock.now(), timedelta(seconds=60)
+        container.queue.claim, "held", container.clock.now(), timedelta(seconds=60)
     )
 
 
@@ -91,7 +91,7 @@ async def test_thumbnail_as_jpeg_on_request_and_stills_are_kept(
 
 
 def _file_id(container: Container, video: dict[str, str]) -> str:
-    task = container.task_store.get(video["id"].removeprefix("video_"))
+    task = container.repository.get(video["id"].removeprefix("video_"))
     assert task is not None and task.file_id
     return task.file_id
 
@@ -100,7 +100,7 @@ async def test_callback_bodies_speak_each_dialect(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     video = (await client.post("/v1/videos", json={"prompt": "x"})).json()
-    task = container.task_store.get(video["id"].removeprefix("video_"))
+    task = container.repository.get(video["id"].removeprefix("video_"))
     assert task is not None
     assert json.loads(openai_callback(task, timedelta(hours=9)))["id"] == video["id"]
     pushed = json.loads(v2_callback(task, None))["task"]

@@ -26,7 +26,6 @@ class SubjectReference:
 
 
 ImageSource = str | bytes  # an http(s) or data URL, or the file's bytes (a multipart upload)
-DEFAULT_DIALECT = "minimax_v1"
 
 
 class ReferenceKind(enum.StrEnum):
@@ -67,7 +66,6 @@ class GenerationRequest:
     size: tuple[int, int] | None = None
     references: tuple[MediaReference, ...] = ()
     notes: tuple[str, ...] = ()
-    dialect: str = DEFAULT_DIALECT
     remixed_from: str | None = None  # the task whose inputs this one reuses (OpenAI remix)
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from reelserve.api.dialects.minimax_v2.schemas import ContentItem, CreateIn, MediaUrl
-from reelserve.api.dialects.minimax_v2.views import DIALECT
 from reelserve.domain import catalog, content
 from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.keys import ApiKey
@@ -113,5 +112,4 @@ def to_request(wire: CreateIn, uploads: UploadService, owner: ApiKey) -> Generat
         callback_url=wire.callback_url or None,
         aigc_watermark=wire.aigc_watermark,
         notes=notes,
-        dialect=DIALECT,
     )

@@ -22,7 +22,7 @@ from reelserve.api.dialects.minimax_v2.schemas import (
     QueryOut,
     TaskOut,
 )
-from reelserve.api.dialects.minimax_v2.views import task_view
+from reelserve.api.dialects.minimax_v2.views import DIALECT, task_view
 from reelserve.api.dialects.routing import scoped_route
 from reelserve.api.schemas import inline_schema, parse_body, violations_from
 from reelserve.bootstrap import Container
@@ -75,6 +75,7 @@ async def create(request: Request, container: ContainerDep, owner: OwnerDep) -> 
             generation,
             idempotency_key=request.headers.get("idempotency-key"),
             fingerprint=fingerprint(raw),
+            dialect=DIALECT,
         )
     )
     return CreateOut(task_id=task.id, warnings=list(task.warnings))

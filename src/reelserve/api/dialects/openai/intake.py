@@ -10,7 +10,6 @@ from starlette.datastructures import UploadFile
 
 from reelserve.api.deps import is_digits, read_body
 from reelserve.api.dialects.openai.schemas import CreateVideoJson
-from reelserve.api.dialects.openai.views import DIALECT
 from reelserve.api.schemas import parse_body, violations_from
 from reelserve.bootstrap import Container
 from reelserve.domain import catalog
@@ -113,5 +112,4 @@ def to_request(wire: CreateVideoJson, image: ImageSource | None) -> GenerationRe
         resolution=resolution,
         size=size,
         first_frame_image=image,
-        dialect=DIALECT,
     )

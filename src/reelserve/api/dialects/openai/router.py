@@ -70,7 +70,9 @@ def _view(container: Container, task: Task) -> Video:
 @router.post("", summary="Create a video (multipart/form-data or JSON)", openapi_extra=_CREATE_BODY)
 async def create_video(request: Request, container: ContainerDep, owner: OwnerDep) -> Video:
     generation = await read_create(request, container, owner)
-    task = await run_in_threadpool(container.tasks.submit, owner, generation)
+    task = await run_in_threadpool(
+        partial(container.tasks.submit, owner, generation, dialect=DIALECT)
+    )
     return _view(container, task)
 
 
