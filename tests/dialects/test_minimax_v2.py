@@ -226,3 +226,21 @@ async def test_h3_is_v2_only(client: httpx.AsyncClient) -> None:
         )
     ).json()
     assert v1["base_resp"]["status_code"] == 2013 and "MiniMax-H3" in v1["base_resp"]["status_msg"]
+
+
+async def test_a_v2_task_records_its_dialect_and_pushes_v1_shaped_callbacks(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    with Receiver() as receiver:
+        body = {"content": [text()], "ratio": "1:1", "duration": 4, "callback_url": receiver.url}
+        task_id = (await create(client, **body)).json()["task_id"]
+        assert container.repository.get(task_id).dialect == "minimax_v2"  # type: ignore[union-attr]
+        await run_worker(container)
+        for _ in range(200):
+            if len(receiver.pushes) >= 2:
+                break
+            if not await asyncio.to_thread(container.webhooks.deliver_due):
+                await asyncio.sleep(0.02)
+    statuses = [push.json["status"] for push in receiver.pushes]
+    assert statuses == ["processing", "success"]
+    assert receiver.pushes[-1].json["task_id"] == task_id

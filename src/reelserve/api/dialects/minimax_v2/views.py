@@ -1,8 +1,7 @@
-"""The task in V2's shape (query, list items) and the body a V2 callback carries."""
+"""The task in V2's shape (query, list items). V2 callbacks use v1's handshake and, until a V2
+push shape is documented, v1's body (services/callbacks.py falls back to it)."""
 
 from __future__ import annotations
-
-import json
 
 from reelserve.api.dialects.common import percent, unix
 from reelserve.api.dialects.minimax_v2.schemas import (
@@ -76,9 +75,3 @@ def task_view(task: Task, url: str | None) -> TaskOut:
         progress=percent(task),
         warnings=list(task.warnings),
     )
-
-
-def callback_body(task: Task, url: str | None) -> bytes:
-    """What a V2 ``callback_url`` receives: the query answer. (Wired once the outbox renders
-    per dialect; until then every callback speaks v1.)"""
-    return json.dumps({"task": task_view(task, url).model_dump()}, ensure_ascii=False).encode()

@@ -1,4 +1,4 @@
-"""The task as an OpenAI ``Video``, and the body a callback would carry in this dialect."""
+"""The task as an OpenAI ``Video``. OpenAI's shape has no per-request callback."""
 
 from __future__ import annotations
 
@@ -62,9 +62,3 @@ def video_view(task: Task, download_ttl: timedelta) -> Video:
         size=f"{task.width}x{task.height}",
         warnings=list(task.warnings),
     )
-
-
-def callback_body(task: Task, download_ttl: timedelta) -> bytes:
-    """OpenAI's shape has no per-request callback; a key's webhook gets the ``Video`` itself.
-    (Wired once the outbox renders per dialect.)"""
-    return video_view(task, download_ttl).model_dump_json().encode()
