@@ -1,4 +1,5 @@
-"""Tiny random Wan and LTX pipelines built from configs in code: no hub access, CPU, < 1 s each.
+"""Tiny random Wan, LTX, SkyReels-V2 and MiniMax-H3 pipelines built from configs in code: no hub
+access, CPU, about a second each.
 
 The configs follow diffusers' own fast tests (``tests/pipelines/wan``, ``tests/pipelines/ltx``),
 except the text side: those tests download ``hf-internal-testing/tiny-random-t5``, so a one-token-
@@ -18,6 +19,9 @@ from diffusers import (
     FlowMatchEulerDiscreteScheduler,
     LTXConditionPipeline,
     LTXVideoTransformer3DModel,
+    SkyReelsV2ImageToVideoPipeline,
+    SkyReelsV2Transformer3DModel,
+    UniPCMultistepScheduler,
     WanImageToVideoPipeline,
     WanPipeline,
     WanTransformer3DModel,
@@ -27,6 +31,7 @@ from transformers import (
     CLIPImageProcessor,
     CLIPVisionConfig,
     CLIPVisionModel,
+    CLIPVisionModelWithProjection,
     PreTrainedTokenizerFast,
     UMT5Config,
     UMT5EncoderModel,
@@ -83,10 +88,11 @@ def _wan_vae() -> AutoencoderKLWan:
 
 
 def _wan_transformer(
-    in_channels: int, out_channels: int = 16, **extra: Any
-) -> WanTransformer3DModel:
+    in_channels: int, out_channels: int = 16, *, cls: Any = WanTransformer3DModel, **extra: Any
+) -> Any:
+    """A 2-layer Wan-style transformer (SkyReels-V2's takes the same arguments)."""
     torch.manual_seed(0)
-    return WanTransformer3DModel(
+    return cls(
         patch_size=(1, 2, 2),
         num_attention_heads=2,
         attention_head_dim=12,
@@ -118,21 +124,8 @@ def wan_i2v(*, flf2v: bool) -> WanImageToVideoPipeline:
 
     The CLIP image size must make its token count match ``pos_embed_seq_len`` (2 × (4·4+1)).
     """
-    size = 4 if flf2v else 32
-    extra: dict[str, Any] = {"image_dim": 4}
-    if flf2v:
-        extra["pos_embed_seq_len"] = 2 * (4 * 4 + 1)
-    torch.manual_seed(0)
-    image_encoder = CLIPVisionModel(
-        CLIPVisionConfig(
-            hidden_size=4,
-            num_hidden_layers=2,
-            num_attention_heads=2,
-            image_size=size,
-            intermediate_size=16,
-            patch_size=1,
-        )
-    )
+    size, extra = _image_input(flf2v)
+    image_encoder, image_processor = _clip_image_encoder(size, CLIPVisionModel)
     return WanImageToVideoPipeline(
         transformer=_wan_transformer(36, **extra),
         vae=_wan_vae(),
@@ -140,8 +133,17 @@ def wan_i2v(*, flf2v: bool) -> WanImageToVideoPipeline:
         text_encoder=text_encoder(),
         tokenizer=tokenizer(),
         image_encoder=image_encoder,
-        image_processor=CLIPImageProcessor(crop_size=size, size=size),
+        image_processor=image_processor,
     )
+
+
+def _image_input(flf2v: bool) -> tuple[int, dict[str, Any]]:
+    """CLIP image size and transformer extras: ``flf2v`` adds the two-image position embedding,
+    whose length the CLIP token count (4·4+1 per image) must match."""
+    extra: dict[str, Any] = {"image_dim": 4}
+    if flf2v:
+        extra["pos_embed_seq_len"] = 2 * (4 * 4 + 1)
+    return (4 if flf2v else 32), extra
 
 
 def wan22_ti2v_5b() -> WanPipeline:
@@ -218,16 +220,56 @@ def ltx() -> LTXConditionPipeline:
     )
 
 
+def _clip_image_encoder(size: int, cls: Any) -> tuple[Any, CLIPImageProcessor]:
+    torch.manual_seed(0)
+    encoder = cls(
+        CLIPVisionConfig(
+            hidden_size=4,
+            projection_dim=4,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=size,
+            intermediate_size=16,
+            patch_size=1,
+        )
+    )
+    return encoder, CLIPImageProcessor(crop_size=size, size=size)
+
+
+def skyreels_v2_i2v(*, flf2v: bool) -> SkyReelsV2ImageToVideoPipeline:
+    """SkyReels-V2 I2V: Wan's VAE and text side, its own transformer; ``flf2v`` adds the
+    two-image position embedding that ``last_image`` needs (as Wan2.1-FLF2V)."""
+    size, extra = _image_input(flf2v)
+    image_encoder, image_processor = _clip_image_encoder(size, CLIPVisionModelWithProjection)
+    return SkyReelsV2ImageToVideoPipeline(
+        tokenizer=tokenizer(),
+        text_encoder=text_encoder(),
+        image_encoder=image_encoder,
+        image_processor=image_processor,
+        transformer=_wan_transformer(36, cls=SkyReelsV2Transformer3DModel, **extra),
+        vae=_wan_vae(),
+        scheduler=UniPCMultistepScheduler(
+            prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=5.0
+        ),
+    )
+
+
 BUILDERS = {
     "wan-t2v": wan_t2v,
     "wan-i2v": lambda: wan_i2v(flf2v=False),
     "wan-flf2v": lambda: wan_i2v(flf2v=True),
     "wan-5b": wan22_ti2v_5b,
     "ltx": ltx,
+    "skyreels-i2v": lambda: skyreels_v2_i2v(flf2v=False),
+    "skyreels-flf2v": lambda: skyreels_v2_i2v(flf2v=True),
 }
 
 
 def save(name: str, directory: Path) -> Path:
     """Build the named tiny pipeline and ``save_pretrained`` it: a real diffusers directory."""
+    if name == "minimax-h3":
+        from tests.diffusers import tiny_h3
+
+        return tiny_h3.save(directory)
     BUILDERS[name]().save_pretrained(directory)
     return directory

@@ -4,6 +4,10 @@
   the same with ``last_image=last`` (only checkpoints that use it reach here, see ``weights``).
 - LTX: ``LTXConditionPipeline`` with ``conditions`` at frame 0 and, for first+last, at the last
   frame (``num_frames - 1``); no conditions for T2V.
+- SkyReels-V2: ``SkyReelsV2ImageToVideoPipeline(image=first)``, plus ``last_image=last``.
+- MiniMax-H3: the modular pipeline takes ``image`` / ``last_image`` (``fl2va``) or ``references``
+  (``ref2va``, the subject image as a ``MiniMaxH3ImageReference``); it is guidance-distilled, so
+  there is no ``negative_prompt`` and no ``guidance_scale``.
 
 The generator is a CPU ``torch.Generator`` seeded with the job's seed: diffusers draws the initial
 noise on it and moves it to the device, so a seed gives the same video on any machine.
@@ -11,10 +15,16 @@ noise on it and moves it to the device, so a seed gives the same video on any ma
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
 
 from reelserve.adapters.engines.diffusers import frames
 from reelserve.adapters.engines.diffusers.spec import Family, PipelineSpec
+from reelserve.adapters.media.video import AudioTrack
 from reelserve.domain.errors import GenerationFailed
 from reelserve.domain.requests import Mode
 from reelserve.ports import GenerationJob
@@ -28,8 +38,8 @@ class Interrupted(Exception):
 
 
 def arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[str, Any]:
-    import torch
-
+    if spec.family is Family.MINIMAX_H3:
+        return _h3_arguments(spec, plan, job)
     kwargs: dict[str, Any] = {
         "prompt": plan.prompt,
         "negative_prompt": spec.negative_prompt or None,
@@ -38,12 +48,12 @@ def arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[str, A
         "num_frames": plan.num_frames,
         "num_inference_steps": spec.steps,
         "guidance_scale": spec.guidance,
-        "generator": torch.Generator(device="cpu").manual_seed(job.seed),
+        "generator": _generator(job),
         "output_type": "np",
     }
     if spec.max_sequence_length is not None:
         kwargs["max_sequence_length"] = spec.max_sequence_length
-    if spec.family is Family.WAN:
+    if spec.family in (Family.WAN, Family.SKYREELS_V2):
         kwargs.update(_wan_images(plan, job))
         if spec.guidance_2 is not None:
             kwargs["guidance_scale_2"] = spec.guidance_2
@@ -52,6 +62,39 @@ def arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[str, A
         conditions = _ltx_conditions(plan, job)
         if conditions:
             kwargs["conditions"] = conditions
+    return kwargs
+
+
+def _generator(job: GenerationJob) -> Any:
+    import torch
+
+    return torch.Generator(device="cpu").manual_seed(job.seed)
+
+
+def _h3_arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "prompt": plan.prompt,
+        "height": plan.gen_height,
+        "width": plan.gen_width,
+        "num_frames": plan.num_frames,
+        "num_inference_steps": spec.steps,
+        "generator": _generator(job),
+        "output_type": "np",
+    }
+    if job.mode is Mode.S2V:
+        if job.first_frame is None:
+            raise GenerationFailed("mode s2v needs a subject image but the job has none")
+        from diffusers.modular_pipelines.minimax_h3.references import MiniMaxH3ImageReference
+
+        with Image.open(job.first_frame) as image:
+            subject = image.convert("RGB")
+        kwargs["references"] = [MiniMaxH3ImageReference(image=subject)]
+        return kwargs
+    first, last = _images(plan, job)
+    if first is not None:
+        kwargs["image"] = first
+    if last is not None:
+        kwargs["last_image"] = last
     return kwargs
 
 
@@ -102,3 +145,43 @@ def oom_message(plan: Plan, device: str) -> str:
         'duration, or set cpu_offload = "model" and vae_tiling = true for this pipeline in the '
         "engine registry"
     )
+
+
+def outputs(result: Any) -> tuple[Any, AudioTrack | None]:
+    """Frames and soundtrack of a pipeline's output.
+
+    A ``DiffusionPipeline`` returns an output object with ``frames`` (and ``audio`` where the
+    family makes sound); a modular pipeline (MiniMax-H3) its final state, with ``videos``,
+    ``audio`` (``(1, 2, samples)``) and ``sampling_rate``.
+    """
+    if hasattr(result, "frames"):
+        return result.frames, None
+    audio = result.get("audio")
+    rate = result.get("sampling_rate")
+    track = None
+    if audio is not None and rate:
+        samples = audio[0].detach().float().cpu().numpy()
+        track = AudioTrack(samples=np.asarray(samples, dtype=np.float32), sample_rate=int(rate))
+    return result.get("videos"), track
+
+
+@contextlib.contextmanager
+def watching_steps(scheduler: Any, after_step: Callable[[int], None]) -> Iterator[None]:
+    """Call ``after_step(i)`` after each ``scheduler.step`` of one pipeline call, for pipelines
+    without ``callback_on_step_end`` (MiniMax-H3's modular loop): progress and cancellation then
+    work the same way. The wrapper lives on the instance and is removed afterwards."""
+    original = scheduler.step
+    count = 0
+
+    def step(*args: Any, **kwargs: Any) -> Any:
+        nonlocal count
+        result = original(*args, **kwargs)
+        count += 1
+        after_step(count - 1)
+        return result
+
+    scheduler.step = step
+    try:
+        yield
+    finally:
+        del scheduler.step

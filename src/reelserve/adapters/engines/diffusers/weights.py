@@ -13,15 +13,23 @@ Which checkpoints may serve first+last frame (docs/diffusers.md, "Modes per chec
 - Wan2.1-FLF2V-14B and Wan2.2-I2V-A14B (no CLIP encoder) take ``last_image``: allowed. The
   FLF2V checkpoint takes *only* first+last: its image embedding expects two CLIP images.
 - LTX-Video takes conditions at any frame: every mode.
+- SkyReels-V2 I2V is a Wan2.1 derivative (CLIP image encoder, 36-channel transformer): the same
+  rule as Wan2.1 I2V / FLF2V decides between first frame and first+last.
+- MiniMax-H3 is a modular pipeline (``modular_model_index.json``): ``transformer/`` serves text,
+  first frame and first+last (``t2va``/``fl2va``), ``transformer_ref/`` subject references
+  (``ref2va``); frames are ``17n+5`` at 24 fps, 5–15 s; sides a multiple of the VAE's spatial
+  compression × the patch size.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reelserve.adapters.engines.diffusers.families import FAMILIES
 from reelserve.adapters.engines.diffusers.spec import Family
 from reelserve.domain.requests import Mode
 
@@ -40,16 +48,20 @@ class WeightsInfo:
     frame_step: int
     size_multiple: int
     refusals: dict[Mode, str]  # mode → why this checkpoint cannot serve it
+    frame_offset: int = 1
+    min_frames: int = 1
+    max_frames: int | None = None
 
 
 def inspect(directory: Path, family: Family) -> WeightsInfo:
     """Check ``directory`` is a complete diffusers pipeline and read its capabilities."""
-    index = _read_json(directory, "model_index.json")
+    modular = FAMILIES[family].modular
+    index = _read_json(directory, "modular_model_index.json" if modular else "model_index.json")
     missing: list[str] = []
     for component, entry in index.items():
-        if component.startswith("_") or not isinstance(entry, list) or len(entry) != 2:
+        if component.startswith("_") or not isinstance(entry, list) or len(entry) not in (2, 3):
             continue
-        library, class_name = entry
+        library, class_name = entry[0], entry[1]
         if library is None or class_name is None:
             continue  # an optional component saved as absent (e.g. transformer_2 = [null, null])
         missing.extend(_component_problems(directory / component, str(class_name)))
@@ -58,8 +70,10 @@ def inspect(directory: Path, family: Family) -> WeightsInfo:
             f"weights directory {directory} is incomplete: " + "; ".join(missing) + " "
             "(download the whole checkpoint again, e.g. `hf download <repo> --local-dir DIR`)"
         )
-    if family is Family.WAN:
-        return _wan_info(directory, index)
+    if family in (Family.WAN, Family.SKYREELS_V2):
+        return _wan_info(directory, index, family)
+    if family is Family.MINIMAX_H3:
+        return _h3_info(directory, index)
     return _ltx_info(directory, index)
 
 
@@ -92,7 +106,8 @@ def _component_problems(folder: Path, class_name: str) -> list[str]:
         known = {"tokenizer.json", "tokenizer_config.json", "spiece.model", "vocab.json"}
         return [] if files & known else [f"{name}/ has no tokenizer files"]
     if "Processor" in class_name:
-        return [] if "preprocessor_config.json" in files else [f"{name}/preprocessor_config.json"]
+        known = {"preprocessor_config.json", "processor_config.json"}
+        return [] if files & known else [f"{name}/preprocessor_config.json"]
     problems = [] if "config.json" in files else [f"{name}/config.json"]
     return problems + _weight_problems(folder, files)
 
@@ -123,7 +138,7 @@ def _config(directory: Path, component: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _wan_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
+def _wan_info(directory: Path, index: dict[str, Any], family: Family) -> WeightsInfo:
     transformer = _config(directory, "transformer")
     vae = _config(directory, "vae")
     z_dim = int(vae.get("z_dim", 16))
@@ -160,6 +175,10 @@ def _wan_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
     patch = transformer.get("patch_size", [1, 2, 2])
     spatial = int(vae.get("scale_factor_spatial", 8)) * int(patch[-1])
     temporal = int(vae.get("scale_factor_temporal", 4))
+    if family is Family.SKYREELS_V2 and Mode.T2V not in refusals:
+        refusals[Mode.T2V] = (
+            "SkyReelsV2ImageToVideoPipeline needs a first frame; this checkpoint has no image input"
+        )
     modes = frozenset(m for m in (Mode.T2V, Mode.I2V, Mode.FL2V) if m not in refusals)
     return WeightsInfo(
         class_name=str(index.get("_class_name", "")),
@@ -181,6 +200,36 @@ def _ltx_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
     )
 
 
+def _h3_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
+    vae = _config(directory, "vae")
+    refusals: dict[Mode, str] = {}
+    patch: list[int] = [1, 2, 2]
+    if _present(index, "transformer"):
+        patch = list(_config(directory, "transformer").get("patch_size", patch))
+    else:
+        reason = "the checkpoint has no transformer/ partition (t2va/fl2va); download it whole"
+        refusals.update(dict.fromkeys((Mode.T2V, Mode.I2V, Mode.FL2V), reason))
+    if _present(index, "transformer_ref"):
+        patch = list(_config(directory, "transformer_ref").get("patch_size", patch))
+    else:
+        refusals[Mode.S2V] = "the checkpoint has no transformer_ref/ partition (ref2va)"
+    spatial = math.prod(int(f) for f in vae.get("spatial_downsample_factors", (2, 2, 2, 2)))
+    fps, chunk = 24, int(vae.get("clip_length", 17))  # MINIMAX_H3_FPS; 17n+5 frames
+    temporal = math.prod(int(f) for f in vae.get("temporal_downsample_factors", (1, 2, 2)))
+    latents = math.ceil(chunk / temporal)
+    modes = frozenset(m for m in (Mode.T2V, Mode.I2V, Mode.FL2V, Mode.S2V) if m not in refusals)
+    return WeightsInfo(
+        class_name=str(index.get("_class_name", "")),
+        modes=modes,
+        frame_step=chunk,
+        frame_offset=latents,
+        min_frames=5 * fps,
+        max_frames=15 * fps,
+        size_multiple=spatial * int(patch[-1]),
+        refusals=refusals,
+    )
+
+
 def _present(index: dict[str, Any], component: str) -> bool:
     entry = index.get(component)
-    return isinstance(entry, list) and len(entry) == 2 and entry[0] is not None
+    return isinstance(entry, list) and len(entry) in (2, 3) and entry[0] is not None
