@@ -193,3 +193,27 @@ def test_mp4_soundtrack_is_cut_or_padded_to_the_video_length(
     assert probe(path).frame_count == 120
     assert sound is not None and sound.channels == 2 and sound.decoded_frames > 0
     assert sound.seconds == pytest.approx(5.0, abs=1 / 24)
+
+
+# --- LTX-2 ------------------------------------------------------------------------------------
+
+
+def _ltx2_engine(tmp_path: Path, weights_root: Weights) -> Engine:
+    body = pipeline_table("ltx2", "ltx2", weights_root("ltx2"))
+    body += '[models."MiniMax-Hailuo-02"]\npipeline = "ltx2"\n'
+    router = load_router(write_registry(tmp_path, body), preview=PreviewEngine())
+    return router.engine_for("MiniMax-Hailuo-02")
+
+
+@pytest.mark.parametrize("mode", [Mode.T2V, Mode.I2V, Mode.FL2V])
+def test_ltx2_renders_each_mode_with_its_soundtrack(
+    tmp_path: Path, weights_root: Weights, images: tuple[Path, Path], mode: Mode
+) -> None:
+    engine = _ltx2_engine(tmp_path, weights_root)
+    events: list[tuple[Phase, int, int]] = []
+    video = _run(engine, make_job(tmp_path, mode=mode, images=images), events)
+    sound = probe_audio(video.path)
+    assert (probe(video.path).frame_count, video.frame_count, video.fps) == (9, 9, 16)
+    assert video.has_audio and sound is not None and sound.channels == 2
+    assert sound.seconds == pytest.approx(9 / 16, abs=1 / 16)
+    assert (Phase.RENDERING, 2, 2) in events

@@ -1,4 +1,4 @@
-"""Tiny random Wan, LTX, SkyReels-V2 and MiniMax-H3 pipelines built from configs in code: no hub
+"""Tiny random Wan, LTX, LTX-2, SkyReels-V2 and MiniMax-H3 pipelines built from configs in code: no hub
 access, CPU, about a second each.
 
 The configs follow diffusers' own fast tests (``tests/pipelines/wan``, ``tests/pipelines/ltx``),
@@ -14,9 +14,13 @@ from typing import Any
 
 import torch
 from diffusers import (
+    AutoencoderKLLTX2Audio,
+    AutoencoderKLLTX2Video,
     AutoencoderKLLTXVideo,
     AutoencoderKLWan,
     FlowMatchEulerDiscreteScheduler,
+    LTX2Pipeline,
+    LTX2VideoTransformer3DModel,
     LTXConditionPipeline,
     LTXVideoTransformer3DModel,
     SkyReelsV2ImageToVideoPipeline,
@@ -26,12 +30,17 @@ from diffusers import (
     WanPipeline,
     WanTransformer3DModel,
 )
+from diffusers.pipelines.ltx2 import LTX2TextConnectors
+from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 from transformers import (
     CLIPImageProcessor,
     CLIPVisionConfig,
     CLIPVisionModel,
     CLIPVisionModelWithProjection,
+    Gemma3Config,
+    Gemma3ForConditionalGeneration,
+    GemmaTokenizerFast,
     PreTrainedTokenizerFast,
     UMT5Config,
     UMT5EncoderModel,
@@ -254,6 +263,152 @@ def skyreels_v2_i2v(*, flf2v: bool) -> SkyReelsV2ImageToVideoPipeline:
     )
 
 
+def _gemma3() -> tuple[GemmaTokenizerFast, Gemma3ForConditionalGeneration]:
+    """LTX-2's text side: a one-token-per-character Gemma tokenizer and a 2-layer Gemma 3 (diffusers'
+    test downloads ``hf-internal-testing/tiny-gemma3``). Width 32 = the connectors' 4 × 8 heads."""
+    vocab = {"<pad>": 0, "<eos>": 1, "<bos>": 2, "<unk>": 3}
+    for ch in "abcdefghijklmnopqrstuvwxyz0123456789 ,.":
+        vocab[ch] = len(vocab)
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    gemma_tokenizer = GemmaTokenizerFast(
+        tokenizer_object=tok,
+        pad_token="<pad>",
+        eos_token="<eos>",
+        bos_token="<bos>",
+        unk_token="<unk>",
+        model_max_length=64,
+    )
+    config = Gemma3Config(
+        text_config={
+            "vocab_size": 64,
+            "hidden_size": 32,
+            "intermediate_size": 16,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 2,
+            "num_key_value_heads": 1,
+            "head_dim": 8,
+            "sliding_window": 16,
+        },
+        vision_config={
+            "hidden_size": 8,
+            "intermediate_size": 8,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "image_size": 8,
+            "patch_size": 4,
+        },
+        mm_tokens_per_image=1,
+    )
+    torch.manual_seed(0)
+    return gemma_tokenizer, Gemma3ForConditionalGeneration(config).eval()
+
+
+def ltx2() -> LTX2Pipeline:
+    """LTX-2 after diffusers' ``tests/pipelines/ltx2/testing_utils.py`` (video VAE with one
+    spatio-temporal stage: 2k+1 frames, sides % 2; mel audio VAE and a vocoder at 16 kHz)."""
+    gemma_tokenizer, gemma = _gemma3()
+    width, layers = 32, 2
+    torch.manual_seed(0)
+    transformer = LTX2VideoTransformer3DModel(
+        in_channels=4,
+        out_channels=4,
+        patch_size=1,
+        patch_size_t=1,
+        num_attention_heads=2,
+        attention_head_dim=8,
+        cross_attention_dim=16,
+        audio_in_channels=4,
+        audio_out_channels=4,
+        audio_num_attention_heads=2,
+        audio_attention_head_dim=4,
+        audio_cross_attention_dim=8,
+        num_layers=1,
+        qk_norm="rms_norm_across_heads",
+        caption_channels=width,
+        rope_double_precision=False,
+        rope_type="split",
+    )
+    connector = {"num_attention_heads": 4, "attention_head_dim": 8, "num_layers": 1}
+    torch.manual_seed(0)
+    connectors = LTX2TextConnectors(
+        caption_channels=width,
+        text_proj_in_factor=layers + 1,
+        **{f"video_connector_{k}": v for k, v in connector.items()},
+        video_connector_num_learnable_registers=None,
+        **{f"audio_connector_{k}": v for k, v in connector.items()},
+        audio_connector_num_learnable_registers=None,
+        connector_rope_base_seq_len=32,
+        rope_theta=10000.0,
+        rope_double_precision=False,
+        causal_temporal_positioning=False,
+        rope_type="split",
+    )
+    torch.manual_seed(0)
+    vae = AutoencoderKLLTX2Video(
+        latent_channels=4,
+        block_out_channels=(8,),
+        decoder_block_out_channels=(8,),
+        layers_per_block=(1,),
+        decoder_layers_per_block=(1, 1),
+        spatio_temporal_scaling=(True,),
+        decoder_spatio_temporal_scaling=(True,),
+        decoder_inject_noise=(False, False),
+        downsample_type=("spatial",),
+        upsample_residual=(False,),
+        upsample_factor=(1,),
+        timestep_conditioning=False,
+        patch_size=1,
+        patch_size_t=1,
+        encoder_causal=True,
+        decoder_causal=False,
+    )
+    vae.use_framewise_encoding = False
+    vae.use_framewise_decoding = False
+    torch.manual_seed(0)
+    audio_vae = AutoencoderKLLTX2Audio(
+        base_channels=4,
+        output_channels=2,
+        ch_mult=(1,),
+        num_res_blocks=1,
+        attn_resolutions=None,
+        in_channels=2,
+        resolution=32,
+        latent_channels=2,
+        norm_type="pixel",
+        causality_axis="height",
+        dropout=0.0,
+        mid_block_add_attention=False,
+        sample_rate=16000,
+        mel_hop_length=160,
+        is_causal=True,
+        mel_bins=8,
+    )
+    torch.manual_seed(0)
+    vocoder = LTX2Vocoder(
+        in_channels=2 * 8,
+        hidden_channels=32,
+        out_channels=2,
+        upsample_kernel_sizes=[4, 4],
+        upsample_factors=[2, 2],
+        resnet_kernel_sizes=[3],
+        resnet_dilations=[[1, 3, 5]],
+        leaky_relu_negative_slope=0.1,
+        output_sampling_rate=16000,
+    )
+    return LTX2Pipeline(
+        transformer=transformer,
+        vae=vae,
+        audio_vae=audio_vae,
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=gemma,
+        tokenizer=gemma_tokenizer,
+        connectors=connectors,
+        vocoder=vocoder,
+    )
+
+
 BUILDERS = {
     "wan-t2v": wan_t2v,
     "wan-i2v": lambda: wan_i2v(flf2v=False),
@@ -262,6 +417,7 @@ BUILDERS = {
     "ltx": ltx,
     "skyreels-i2v": lambda: skyreels_v2_i2v(flf2v=False),
     "skyreels-flf2v": lambda: skyreels_v2_i2v(flf2v=True),
+    "ltx2": ltx2,
 }
 
 

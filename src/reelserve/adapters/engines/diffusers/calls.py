@@ -5,6 +5,9 @@
 - LTX: ``LTXConditionPipeline`` with ``conditions`` at frame 0 and, for first+last, at the last
   frame (``num_frames - 1``); no conditions for T2V.
 - SkyReels-V2: ``SkyReelsV2ImageToVideoPipeline(image=first)``, plus ``last_image=last``.
+- LTX-2: ``LTX2Pipeline`` (text), ``LTX2ImageToVideoPipeline(image=first)``, and
+  ``LTX2ConditionPipeline`` with ``LTX2VideoCondition`` at latent index 0 and -1 (its ``index`` is a
+  latent index; -1 is the last one) for first+last.
 - MiniMax-H3: the modular pipeline takes ``image`` / ``last_image`` (``fl2va``) or ``references``
   (``ref2va``, the subject image as a ``MiniMaxH3ImageReference``); it is guidance-distilled, so
   there is no ``negative_prompt`` and no ``guidance_scale``.
@@ -57,6 +60,9 @@ def arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[str, A
         kwargs.update(_wan_images(plan, job))
         if spec.guidance_2 is not None:
             kwargs["guidance_scale_2"] = spec.guidance_2
+    elif spec.family is Family.LTX2:
+        kwargs["frame_rate"] = float(spec.native_fps)
+        kwargs.update(_ltx2_images(plan, job))
     else:
         kwargs["frame_rate"] = spec.native_fps
         conditions = _ltx_conditions(plan, job)
@@ -118,6 +124,22 @@ def _wan_images(plan: Plan, job: GenerationJob) -> dict[str, Any]:
     return {"image": first} if last is None else {"image": first, "last_image": last}
 
 
+def _ltx2_images(plan: Plan, job: GenerationJob) -> dict[str, Any]:
+    first, last = _images(plan, job)
+    if first is None:
+        return {}
+    if last is None:
+        return {"image": first}
+    from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+    return {
+        "conditions": [
+            LTX2VideoCondition(frames=first, index=0),
+            LTX2VideoCondition(frames=last, index=-1),
+        ]
+    }
+
+
 def _ltx_conditions(plan: Plan, job: GenerationJob) -> list[Any]:
     first, last = _images(plan, job)
     if first is None:
@@ -147,22 +169,27 @@ def oom_message(plan: Plan, device: str) -> str:
     )
 
 
-def outputs(result: Any) -> tuple[Any, AudioTrack | None]:
+def outputs(pipe: Any, result: Any) -> tuple[Any, AudioTrack | None]:
     """Frames and soundtrack of a pipeline's output.
 
-    A ``DiffusionPipeline`` returns an output object with ``frames`` (and ``audio`` where the
-    family makes sound); a modular pipeline (MiniMax-H3) its final state, with ``videos``,
-    ``audio`` (``(1, 2, samples)``) and ``sampling_rate``.
+    A ``DiffusionPipeline`` returns an output object with ``frames`` (LTX-2 also ``audio``,
+    ``(1, channels, samples)`` at its vocoder's ``output_sampling_rate``); a modular pipeline
+    (MiniMax-H3) its final state, with ``videos``, ``audio`` (``(1, 2, samples)``) and
+    ``sampling_rate``.
     """
     if hasattr(result, "frames"):
-        return result.frames, None
-    audio = result.get("audio")
-    rate = result.get("sampling_rate")
-    track = None
-    if audio is not None and rate:
-        samples = audio[0].detach().float().cpu().numpy()
-        track = AudioTrack(samples=np.asarray(samples, dtype=np.float32), sample_rate=int(rate))
-    return result.get("videos"), track
+        audio = getattr(result, "audio", None)
+        vocoder = getattr(pipe, "vocoder", None)
+        rate = vocoder.config.output_sampling_rate if vocoder is not None else None
+        return result.frames, _track(audio, rate)
+    return result.get("videos"), _track(result.get("audio"), result.get("sampling_rate"))
+
+
+def _track(audio: Any, rate: Any) -> AudioTrack | None:
+    if audio is None or not rate:
+        return None
+    samples = np.asarray(audio[0].detach().float().cpu().numpy(), dtype=np.float32)
+    return AudioTrack(samples=samples, sample_rate=int(rate))
 
 
 @contextlib.contextmanager

@@ -1,5 +1,5 @@
 """``DiffusersEngine``: one public model served by open diffusion pipelines (Wan, LTX-Video,
-SkyReels-V2, MiniMax-H3).
+SkyReels-V2, LTX-2, MiniMax-H3).
 
 Per task: pick the pipeline for the job's mode, derive the frame count from the clip's duration at
 the model's native fps (rounded to the pipeline's 4k+1 / 8k+1 / 17k+5 rule) and a generation size
@@ -165,9 +165,9 @@ class DiffusersEngine:
 
         try:
             if family.step_callback:
-                return calls.outputs(pipe(**kwargs, callback_on_step_end=on_step_end))
+                return calls.outputs(pipe, pipe(**kwargs, callback_on_step_end=on_step_end))
             with calls.watching_steps(pipe.scheduler, after_step):
-                return calls.outputs(pipe(**kwargs))
+                return calls.outputs(pipe, pipe(**kwargs))
         except calls.Interrupted:
             self.runtime.free_memory()
             raise TaskCancelled() from None

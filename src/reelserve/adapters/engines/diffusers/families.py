@@ -14,6 +14,9 @@ Sources of the defaults (diffusers 0.42.1, read from the installed package):
   docstring: guidance-distilled ("no guider, no ``negative_prompt`` and no ``guidance_scale``"),
   schedulers shift 12.0 (video) and 3.0 (audio) as shipped; 50 steps is the blocks'
   ``num_inference_steps`` default.
+- LTX-2: ``LTX2Pipeline`` example — 768×512, 121 frames at ``frame_rate=24.0``, 30 steps,
+  ``guidance_scale=3.0``, negative prompt "worst quality, inconsistent motion, blurry, jittery,
+  distorted"; the soundtrack at ``vocoder.config.output_sampling_rate`` ("should be 24000").
 - SkyReels-V2 I2V: ``SkyReelsV2ImageToVideoPipeline`` example — 960×544, 97 frames exported at
   24 fps, 50 steps, ``guidance_scale=5.0`` ("6.0 for T2V, 5.0 for I2V"), ``flow_shift = 5.0``
   ("8.0 for T2V, 5.0 for I2V").
@@ -85,6 +88,23 @@ FAMILIES: Mapping[Family, FamilyInfo] = {
         step_callback=False,
         terminal_step=True,
         workflows={Mode.T2V: "t2va", Mode.I2V: "fl2va", Mode.FL2V: "fl2va", Mode.S2V: "ref2va"},
+    ),
+    Family.LTX2: FamilyInfo(
+        family=Family.LTX2,
+        defaults=Defaults(
+            width=768,
+            height=512,
+            fps=24,
+            steps=30,
+            guidance=3.0,
+            negative_prompt="worst quality, inconsistent motion, blurry, jittery, distorted",
+        ),
+        classes={
+            Mode.T2V: "LTX2Pipeline",
+            Mode.I2V: "LTX2ImageToVideoPipeline",
+            Mode.FL2V: "LTX2ConditionPipeline",
+        },
+        sound=True,
     ),
     Family.SKYREELS_V2: FamilyInfo(
         family=Family.SKYREELS_V2,

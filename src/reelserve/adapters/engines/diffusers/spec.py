@@ -3,7 +3,7 @@
 Pure Python (no torch): the registry builds these at start-up, before anything heavy is imported.
 Frame and size rules come from the pipelines themselves (docs/diffusers.md, "Frames and sizes"):
 Wan and SkyReels-V2 generate ``4k+1`` frames with sides divisible by 16 (Wan2.2-TI2V-5B: 32);
-LTX-Video ``8k+1`` frames with sides divisible by 32; MiniMax-H3 ``17k+5`` frames (5 to 15 s at
+LTX-Video and LTX-2 ``8k+1`` frames with sides divisible by 32; MiniMax-H3 ``17k+5`` frames (5 to 15 s at
 24 fps) with sides divisible by 32. The pipelines round silently on their own, so the engine rounds
 first and knows the real size.
 """
@@ -23,6 +23,7 @@ class Family(enum.StrEnum):
     LTX = "ltx"  # LTXConditionPipeline (T2V, and conditions at frame 0 / the last frame)
     MINIMAX_H3 = "minimax-h3"  # MiniMaxH3ModularPipeline: t2va, fl2va, ref2va; stereo sound
     SKYREELS_V2 = "skyreels-v2"  # SkyReelsV2ImageToVideoPipeline (first frame, + last_image)
+    LTX2 = "ltx2"  # LTX2Pipeline, LTX2ImageToVideoPipeline, LTX2ConditionPipeline; with sound
 
 
 class Offload(enum.StrEnum):

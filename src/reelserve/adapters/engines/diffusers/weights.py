@@ -15,6 +15,9 @@ Which checkpoints may serve first+last frame (docs/diffusers.md, "Modes per chec
 - LTX-Video takes conditions at any frame: every mode.
 - SkyReels-V2 I2V is a Wan2.1 derivative (CLIP image encoder, 36-channel transformer): the same
   rule as Wan2.1 I2V / FLF2V decides between first frame and first+last.
+- LTX-2 takes a first frame (``LTX2ImageToVideoPipeline``) and conditions at latent frames 0
+  and -1 (``LTX2ConditionPipeline``): every mode; ``8k+1`` frames, sides a multiple of 32 (both
+  read from the VAE and transformer configs).
 - MiniMax-H3 is a modular pipeline (``modular_model_index.json``): ``transformer/`` serves text,
   first frame and first+last (``t2va``/``fl2va``), ``transformer_ref/`` subject references
   (``ref2va``); frames are ``17n+5`` at 24 fps, 5–15 s; sides a multiple of the VAE's spatial
@@ -74,6 +77,8 @@ def inspect(directory: Path, family: Family) -> WeightsInfo:
         return _wan_info(directory, index, family)
     if family is Family.MINIMAX_H3:
         return _h3_info(directory, index)
+    if family is Family.LTX2:
+        return _ltx2_info(directory, index)
     return _ltx_info(directory, index)
 
 
@@ -196,6 +201,22 @@ def _ltx_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
         modes=frozenset({Mode.T2V, Mode.I2V, Mode.FL2V}),
         frame_step=8,
         size_multiple=32,
+        refusals={},
+    )
+
+
+def _ltx2_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
+    vae = _config(directory, "vae")
+    transformer = _config(directory, "transformer")
+    scaling = sum(bool(s) for s in vae.get("spatio_temporal_scaling", (True,) * 4))
+    spatial = vae.get("spatial_compression_ratio") or int(vae.get("patch_size", 4)) * 2**scaling
+    temporal = vae.get("temporal_compression_ratio") or int(vae.get("patch_size_t", 1)) * 2**scaling
+    return WeightsInfo(
+        class_name=str(index.get("_class_name", "")),
+        modes=frozenset({Mode.T2V, Mode.I2V, Mode.FL2V}),
+        frame_step=int(temporal),
+        # LTX2Pipeline.check_inputs wants sides divisible by 32 whatever the VAE compresses by.
+        size_multiple=math.lcm(32, int(spatial) * int(transformer.get("patch_size", 1))),
         refusals={},
     )
 
