@@ -3,9 +3,9 @@
 Pure Python (no torch): the registry builds these at start-up, before anything heavy is imported.
 Frame and size rules come from the pipelines themselves (docs/diffusers.md, "Frames and sizes"):
 Wan and SkyReels-V2 generate ``4k+1`` frames with sides divisible by 16 (Wan2.2-TI2V-5B: 32);
-LTX-Video and LTX-2 ``8k+1`` frames with sides divisible by 32; MiniMax-H3 ``17k+5`` frames (5 to 15 s at
-24 fps) with sides divisible by 32. The pipelines round silently on their own, so the engine rounds
-first and knows the real size.
+LTX-Video and LTX-2 ``8k+1`` frames with sides divisible by 32; MiniMax-H3 ``17k+5`` frames
+(5 to 15 s at 24 fps) with sides divisible by 32. The pipelines round silently on their own, so
+the engine rounds first and knows the real size.
 """
 
 from __future__ import annotations
