@@ -217,3 +217,47 @@ def test_ltx2_renders_each_mode_with_its_soundtrack(
     assert video.has_audio and sound is not None and sound.channels == 2
     assert sound.seconds == pytest.approx(9 / 16, abs=1 / 16)
     assert (Phase.RENDERING, 2, 2) in events
+
+
+# --- HunyuanVideo 1.5 --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "weights"), [(Mode.T2V, "hunyuan15-t2v"), (Mode.I2V, "hunyuan15-i2v")]
+)
+def test_hunyuan15_renders_text_and_first_frame_with_progress_from_the_scheduler(
+    tmp_path: Path, weights_root: Weights, images: tuple[Path, Path], mode: Mode, weights: str
+) -> None:
+    """Its pipelines have no callback_on_step_end: progress comes from the scheduler's steps."""
+    body = pipeline_table("hy", "hunyuanvideo15", weights_root(weights))
+    body += f'[models."MiniMax-Hailuo-02"]\n{mode.value} = "hy"\n'
+    engine = load_router(write_registry(tmp_path, body), preview=PreviewEngine()).engine_for(
+        "MiniMax-Hailuo-02"
+    )
+    events: list[tuple[Phase, int, int]] = []
+    video = _run(engine, make_job(tmp_path, mode=mode, images=images), events)
+    assert (probe(video.path).frame_count, video.frame_count, video.fps) == (9, 9, 16)
+    assert (probe(video.path).width, probe(video.path).height) == (64, 36)
+    assert probe_audio(video.path) is None and not video.has_audio
+    assert [e for e in events if e[0] is Phase.RENDERING] == [
+        (Phase.RENDERING, 0, 2),
+        (Phase.RENDERING, 1, 2),
+        (Phase.RENDERING, 2, 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("weights", "key", "message"),
+    [
+        ("hunyuan15-t2v", "i2v", "no image encoder"),
+        ("hunyuan15-i2v", "t2v", "needs a first frame"),
+        ("hunyuan15-i2v", "fl2v", "takes no last frame"),
+    ],
+)
+def test_hunyuan15_modes_are_checked_at_start_up(
+    tmp_path: Path, weights_root: Weights, weights: str, key: str, message: str
+) -> None:
+    body = pipeline_table("hy", "hunyuanvideo15", weights_root(weights))
+    body += f'[models."MiniMax-Hailuo-02"]\n{key} = "hy"\n'
+    with pytest.raises(RegistryError, match=message):
+        load_router(write_registry(tmp_path, body), preview=PreviewEngine())

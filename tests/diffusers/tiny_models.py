@@ -1,4 +1,4 @@
-"""Tiny random Wan, LTX, LTX-2, SkyReels-V2 and MiniMax-H3 pipelines built from configs in code: no hub
+"""Tiny random Wan, LTX, LTX-2, SkyReels-V2, HunyuanVideo 1.5 and MiniMax-H3 pipelines built from configs in code: no hub
 access, CPU, about a second each.
 
 The configs follow diffusers' own fast tests (``tests/pipelines/wan``, ``tests/pipelines/ltx``),
@@ -14,11 +14,15 @@ from typing import Any
 
 import torch
 from diffusers import (
+    AutoencoderKLHunyuanVideo15,
     AutoencoderKLLTX2Audio,
     AutoencoderKLLTX2Video,
     AutoencoderKLLTXVideo,
     AutoencoderKLWan,
     FlowMatchEulerDiscreteScheduler,
+    HunyuanVideo15ImageToVideoPipeline,
+    HunyuanVideo15Pipeline,
+    HunyuanVideo15Transformer3DModel,
     LTX2Pipeline,
     LTX2VideoTransformer3DModel,
     LTXConditionPipeline,
@@ -30,10 +34,12 @@ from diffusers import (
     WanPipeline,
     WanTransformer3DModel,
 )
+from diffusers.guiders import ClassifierFreeGuidance
 from diffusers.pipelines.ltx2 import LTX2TextConnectors
 from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 from transformers import (
+    ByT5Tokenizer,
     CLIPImageProcessor,
     CLIPVisionConfig,
     CLIPVisionModel,
@@ -42,6 +48,13 @@ from transformers import (
     Gemma3ForConditionalGeneration,
     GemmaTokenizerFast,
     PreTrainedTokenizerFast,
+    Qwen2_5_VLTextConfig,
+    Qwen2_5_VLTextModel,
+    SiglipImageProcessor,
+    SiglipVisionConfig,
+    SiglipVisionModel,
+    T5Config,
+    T5EncoderModel,
     UMT5Config,
     UMT5EncoderModel,
 )
@@ -409,6 +422,88 @@ def ltx2() -> LTX2Pipeline:
     )
 
 
+def hunyuan15(task: str) -> Any:
+    """HunyuanVideo 1.5 after diffusers' ``tests/pipelines/hunyuan_video1_5`` (whose Qwen
+    tokenizer and T5 config are downloads): a byte-level Qwen2 tokenizer with a plain chat
+    template, a 2-layer Qwen2.5-VL text model, a 1-layer T5 for the ByT5 glyph branch; ``i2v``
+    adds a SigLIP image encoder. VAE 4× spatial, 2× temporal: 2k+1 frames, sides % 4."""
+    from tests.diffusers.tiny_h3 import tokenizer as qwen_tokenizer
+
+    tok = qwen_tokenizer()
+    tok.chat_template = (
+        "{% for m in messages %}{{ m['role'] }}: {{ m['content'] if m['content'] is string "
+        "else m['content'][0]['text'] }}\n{% endfor %}{% if add_generation_prompt %}assistant: "
+        "{% endif %}"
+    )
+    torch.manual_seed(0)
+    transformer = HunyuanVideo15Transformer3DModel(
+        in_channels=9,
+        out_channels=4,
+        num_attention_heads=2,
+        attention_head_dim=8,
+        num_layers=1,
+        num_refiner_layers=1,
+        mlp_ratio=2.0,
+        patch_size=1,
+        patch_size_t=1,
+        text_embed_dim=16,
+        text_embed_2_dim=32,
+        image_embed_dim=12,
+        rope_axes_dim=(2, 2, 4),
+        target_size=16,
+        task_type=task,
+    )
+    torch.manual_seed(0)
+    vae = AutoencoderKLHunyuanVideo15(
+        latent_channels=4,
+        block_out_channels=(16, 16),
+        layers_per_block=1,
+        spatial_compression_ratio=4,
+        temporal_compression_ratio=2,
+        downsample_match_channel=False,
+        upsample_match_channel=False,
+    )
+    qwen = Qwen2_5_VLTextConfig(
+        vocab_size=len(tok),
+        hidden_size=16,
+        intermediate_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        rope_scaling={"mrope_section": [1, 1, 2], "rope_type": "default", "type": "default"},
+        rope_theta=1e6,
+    )
+    torch.manual_seed(0)
+    components: dict[str, Any] = {
+        "transformer": transformer.eval(),
+        "vae": vae.eval(),
+        "scheduler": FlowMatchEulerDiscreteScheduler(shift=7.0),
+        "text_encoder": Qwen2_5_VLTextModel(qwen).eval(),
+        "text_encoder_2": T5EncoderModel(
+            T5Config(vocab_size=384, d_model=32, d_ff=37, d_kv=8, num_heads=4, num_layers=1)
+        ).eval(),
+        "tokenizer": tok,
+        "tokenizer_2": ByT5Tokenizer(),
+        "guider": ClassifierFreeGuidance(guidance_scale=6.0),
+    }
+    if task == "t2v":
+        return HunyuanVideo15Pipeline(**components)
+    torch.manual_seed(0)
+    siglip = SiglipVisionConfig(
+        hidden_size=12,
+        intermediate_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=8,
+        patch_size=4,
+    )
+    return HunyuanVideo15ImageToVideoPipeline(
+        **components,
+        image_encoder=SiglipVisionModel(siglip).eval(),
+        feature_extractor=SiglipImageProcessor(size={"height": 8, "width": 8}),
+    )
+
+
 BUILDERS = {
     "wan-t2v": wan_t2v,
     "wan-i2v": lambda: wan_i2v(flf2v=False),
@@ -418,6 +513,8 @@ BUILDERS = {
     "skyreels-i2v": lambda: skyreels_v2_i2v(flf2v=False),
     "skyreels-flf2v": lambda: skyreels_v2_i2v(flf2v=True),
     "ltx2": ltx2,
+    "hunyuan15-t2v": lambda: hunyuan15("t2v"),
+    "hunyuan15-i2v": lambda: hunyuan15("i2v"),
 }
 
 

@@ -5,6 +5,8 @@
 - LTX: ``LTXConditionPipeline`` with ``conditions`` at frame 0 and, for first+last, at the last
   frame (``num_frames - 1``); no conditions for T2V.
 - SkyReels-V2: ``SkyReelsV2ImageToVideoPipeline(image=first)``, plus ``last_image=last``.
+- HunyuanVideo 1.5: ``HunyuanVideo15Pipeline`` (text) and ``HunyuanVideo15ImageToVideoPipeline``
+  (``image=first``); no ``guidance_scale`` argument (the ``guider`` component holds it).
 - LTX-2: ``LTX2Pipeline`` (text), ``LTX2ImageToVideoPipeline(image=first)``, and
   ``LTX2ConditionPipeline`` with ``LTX2VideoCondition`` at latent index 0 and -1 (its ``index`` is a
   latent index; -1 is the last one) for first+last.
@@ -43,6 +45,8 @@ class Interrupted(Exception):
 def arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[str, Any]:
     if spec.family is Family.MINIMAX_H3:
         return _h3_arguments(spec, plan, job)
+    if spec.family is Family.HUNYUANVIDEO15:
+        return _hunyuan15_arguments(spec, plan, job)
     kwargs: dict[str, Any] = {
         "prompt": plan.prompt,
         "negative_prompt": spec.negative_prompt or None,
@@ -101,6 +105,25 @@ def _h3_arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[st
         kwargs["image"] = first
     if last is not None:
         kwargs["last_image"] = last
+    return kwargs
+
+
+def _hunyuan15_arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[str, Any]:
+    """HunyuanVideo 1.5: guidance comes from the checkpoint's guider; the image-to-video pipeline
+    derives its size from the image (already fitted to the generation size) and ``target_size``."""
+    kwargs: dict[str, Any] = {
+        "prompt": plan.prompt,
+        "negative_prompt": spec.negative_prompt or None,
+        "num_frames": plan.num_frames,
+        "num_inference_steps": spec.steps,
+        "generator": _generator(job),
+        "output_type": "np",
+    }
+    first, _ = _images(plan, job)
+    if first is None:
+        kwargs.update(height=plan.gen_height, width=plan.gen_width)
+    else:
+        kwargs["image"] = first
     return kwargs
 
 

@@ -1,5 +1,5 @@
 """``DiffusersEngine``: one public model served by open diffusion pipelines (Wan, LTX-Video,
-SkyReels-V2, LTX-2, MiniMax-H3).
+SkyReels-V2, LTX-2, HunyuanVideo 1.5, MiniMax-H3).
 
 Per task: pick the pipeline for the job's mode, derive the frame count from the clip's duration at
 the model's native fps (rounded to the pipeline's 4k+1 / 8k+1 / 17k+5 rule) and a generation size
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reelserve.adapters.engines.diffusers import calls, families, frames
@@ -187,6 +187,10 @@ class DiffusersEngine:
     ) -> RenderedVideo:
         array = frames.to_uint8(video)
         count = int(array.shape[0])
+        if (
+            self.output_size is OutputSize.NATIVE
+        ):  # what came out (HunyuanVideo 1.5 I2V sizes itself)
+            plan = replace(plan, out_width=int(array.shape[2]), out_height=int(array.shape[1]))
         on_progress(Phase.ENCODING, 0, count)
         written = frames.write_mp4(
             frames.resized(array, plan.out_width, plan.out_height),

@@ -17,6 +17,10 @@ Sources of the defaults (diffusers 0.42.1, read from the installed package):
 - LTX-2: ``LTX2Pipeline`` example — 768×512, 121 frames at ``frame_rate=24.0``, 30 steps,
   ``guidance_scale=3.0``, negative prompt "worst quality, inconsistent motion, blurry, jittery,
   distorted"; the soundtrack at ``vocoder.config.output_sampling_rate`` ("should be 24000").
+- HunyuanVideo 1.5: ``HunyuanVideo15Pipeline`` example (``hunyuanvideo-community/HunyuanVideo-1.5-
+  480p_t2v``, 50 steps, ``num_frames=121`` default); 848×480 for the 480p checkpoints; 24 fps as
+  research/models_perf.md records for HunyuanVideo (the docstring's example exports at 15).
+  Guidance comes from the checkpoint's ``guider/`` (``ClassifierFreeGuidance``); no negative prompt.
 - SkyReels-V2 I2V: ``SkyReelsV2ImageToVideoPipeline`` example — 960×544, 97 frames exported at
   24 fps, 50 steps, ``guidance_scale=5.0`` ("6.0 for T2V, 5.0 for I2V"), ``flow_shift = 5.0``
   ("8.0 for T2V, 5.0 for I2V").
@@ -105,6 +109,15 @@ FAMILIES: Mapping[Family, FamilyInfo] = {
             Mode.FL2V: "LTX2ConditionPipeline",
         },
         sound=True,
+    ),
+    Family.HUNYUANVIDEO15: FamilyInfo(
+        family=Family.HUNYUANVIDEO15,
+        defaults=Defaults(width=848, height=480, fps=24, steps=50, guidance=1.0),
+        classes={
+            Mode.T2V: "HunyuanVideo15Pipeline",
+            Mode.I2V: "HunyuanVideo15ImageToVideoPipeline",
+        },
+        step_callback=False,  # its __call__ has no callback_on_step_end
     ),
     Family.SKYREELS_V2: FamilyInfo(
         family=Family.SKYREELS_V2,

@@ -24,6 +24,7 @@ class Family(enum.StrEnum):
     MINIMAX_H3 = "minimax-h3"  # MiniMaxH3ModularPipeline: t2va, fl2va, ref2va; stereo sound
     SKYREELS_V2 = "skyreels-v2"  # SkyReelsV2ImageToVideoPipeline (first frame, + last_image)
     LTX2 = "ltx2"  # LTX2Pipeline, LTX2ImageToVideoPipeline, LTX2ConditionPipeline; with sound
+    HUNYUANVIDEO15 = "hunyuanvideo15"  # HunyuanVideo15Pipeline / …ImageToVideoPipeline
 
 
 class Offload(enum.StrEnum):

@@ -18,6 +18,8 @@ Which checkpoints may serve first+last frame (docs/diffusers.md, "Modes per chec
 - LTX-2 takes a first frame (``LTX2ImageToVideoPipeline``) and conditions at latent frames 0
   and -1 (``LTX2ConditionPipeline``): every mode; ``8k+1`` frames, sides a multiple of 32 (both
   read from the VAE and transformer configs).
+- HunyuanVideo 1.5: the transformer's ``task_type`` says which: ``t2v`` checkpoints serve text,
+  ``i2v`` ones (with a SigLIP image encoder) a first frame; neither takes a last frame.
 - MiniMax-H3 is a modular pipeline (``modular_model_index.json``): ``transformer/`` serves text,
   first frame and first+last (``t2va``/``fl2va``), ``transformer_ref/`` subject references
   (``ref2va``); frames are ``17n+5`` at 24 fps, 5–15 s; sides a multiple of the VAE's spatial
@@ -79,6 +81,8 @@ def inspect(directory: Path, family: Family) -> WeightsInfo:
         return _h3_info(directory, index)
     if family is Family.LTX2:
         return _ltx2_info(directory, index)
+    if family is Family.HUNYUANVIDEO15:
+        return _hunyuan15_info(directory, index)
     return _ltx_info(directory, index)
 
 
@@ -107,6 +111,8 @@ def _component_problems(folder: Path, class_name: str) -> list[str]:
     files = {p.name for p in folder.iterdir() if p.is_file()}
     if "Scheduler" in class_name:
         return [] if "scheduler_config.json" in files else [f"{name}/scheduler_config.json"]
+    if "Guidance" in class_name or "Guider" in class_name:  # HunyuanVideo 1.5's guider/
+        return [] if "guider_config.json" in files else [f"{name}/guider_config.json"]
     if "Tokenizer" in class_name or class_name == "TokenizersBackend":
         known = {"tokenizer.json", "tokenizer_config.json", "spiece.model", "vocab.json"}
         return [] if files & known else [f"{name}/ has no tokenizer files"]
@@ -218,6 +224,27 @@ def _ltx2_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
         # LTX2Pipeline.check_inputs wants sides divisible by 32 whatever the VAE compresses by.
         size_multiple=math.lcm(32, int(spatial) * int(transformer.get("patch_size", 1))),
         refusals={},
+    )
+
+
+def _hunyuan15_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
+    vae = _config(directory, "vae")
+    transformer = _config(directory, "transformer")
+    task = str(transformer.get("task_type", "t2v"))
+    image = task == "i2v" and _present(index, "image_encoder")
+    refusals = {Mode.FL2V: "HunyuanVideo 1.5 takes no last frame"}
+    if image:
+        refusals[Mode.T2V] = "an i2v checkpoint (transformer task_type i2v) needs a first frame"
+    else:
+        refusals[Mode.I2V] = f"a {task} checkpoint (no image encoder); use an i2v checkpoint"
+    modes = frozenset(m for m in (Mode.T2V, Mode.I2V) if m not in refusals)
+    spatial = int(vae.get("spatial_compression_ratio", 16)) * int(transformer.get("patch_size", 1))
+    return WeightsInfo(
+        class_name=str(index.get("_class_name", "")),
+        modes=modes,
+        frame_step=int(vae.get("temporal_compression_ratio", 4)),
+        size_multiple=spatial,
+        refusals=refusals,
     )
 
 
