@@ -261,3 +261,35 @@ def test_hunyuan15_modes_are_checked_at_start_up(
     body += f'[models."MiniMax-Hailuo-02"]\n{key} = "hy"\n'
     with pytest.raises(RegistryError, match=message):
         load_router(write_registry(tmp_path, body), preview=PreviewEngine())
+
+
+# --- Helios ------------------------------------------------------------------------------------
+
+
+# diffusers 0.42.1's HeliosScheduler hands a torch tensor to numpy: numpy 2's warning, not ours.
+@pytest.mark.filterwarnings("ignore:__array_wrap__ must accept context:DeprecationWarning")
+@pytest.mark.parametrize(
+    ("mode", "seconds", "frames", "total"),
+    [(Mode.T2V, 2.5, 65, 4), (Mode.I2V, 0.5, 33, 2)],  # 40 frames → 2 chunks; 8 → 1 chunk
+)
+def test_helios_renders_whole_chunks_with_progress_over_all_chunks(
+    tmp_path: Path,
+    weights_root: Weights,
+    images: tuple[Path, Path],
+    mode: Mode,
+    seconds: float,
+    frames: int,
+    total: int,
+) -> None:
+    """Chunks of 9 latent frames: 32k+1 frames; 2 steps per chunk, counted across chunks."""
+    body = pipeline_table("helios", "helios", weights_root("helios"))
+    body += '[models."MiniMax-Hailuo-02"]\npipeline = "helios"\n'
+    engine = load_router(write_registry(tmp_path, body), preview=PreviewEngine()).engine_for(
+        "MiniMax-Hailuo-02"
+    )
+    events: list[tuple[Phase, int, int]] = []
+    video = _run(engine, make_job(tmp_path, mode=mode, images=images, duration_s=seconds), events)
+    assert (probe(video.path).frame_count, video.frame_count, video.fps) == (frames, frames, 16)
+    rendering = [step for phase, step, _ in events if phase is Phase.RENDERING]
+    assert rendering == list(range(total + 1)) and (Phase.RENDERING, total, total) in events
+    assert probe_audio(video.path) is None

@@ -1,4 +1,4 @@
-"""Tiny random Wan, LTX, LTX-2, SkyReels-V2, HunyuanVideo 1.5 and MiniMax-H3 pipelines built from configs in code: no hub
+"""Tiny random Wan, LTX, LTX-2, SkyReels-V2, HunyuanVideo 1.5, Helios and MiniMax-H3 pipelines built from configs in code: no hub
 access, CPU, about a second each.
 
 The configs follow diffusers' own fast tests (``tests/pipelines/wan``, ``tests/pipelines/ltx``),
@@ -20,6 +20,9 @@ from diffusers import (
     AutoencoderKLLTXVideo,
     AutoencoderKLWan,
     FlowMatchEulerDiscreteScheduler,
+    HeliosPipeline,
+    HeliosScheduler,
+    HeliosTransformer3DModel,
     HunyuanVideo15ImageToVideoPipeline,
     HunyuanVideo15Pipeline,
     HunyuanVideo15Transformer3DModel,
@@ -504,6 +507,37 @@ def hunyuan15(task: str) -> Any:
     )
 
 
+def helios() -> HeliosPipeline:
+    """Helios after diffusers' ``tests/pipelines/helios`` (Wan VAE, one-stage HeliosScheduler),
+    with the UMT5 text side above instead of the downloaded tiny T5: 33-frame chunks."""
+    torch.manual_seed(0)
+    transformer = HeliosTransformer3DModel(
+        patch_size=(1, 2, 2),
+        num_attention_heads=2,
+        attention_head_dim=12,
+        in_channels=16,
+        out_channels=16,
+        text_dim=TEXT_DIM,
+        freq_dim=256,
+        ffn_dim=32,
+        num_layers=2,
+        cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads",
+        rope_dim=(4, 4, 4),
+        has_multi_term_memory_patch=True,
+        guidance_cross_attn=True,
+        zero_history_timestep=True,
+        is_amplify_history=False,
+    )
+    return HeliosPipeline(
+        transformer=transformer,
+        vae=_wan_vae(),
+        scheduler=HeliosScheduler(stage_range=[0, 1], stages=1, use_dynamic_shifting=True),
+        text_encoder=text_encoder(),
+        tokenizer=tokenizer(),
+    )
+
+
 BUILDERS = {
     "wan-t2v": wan_t2v,
     "wan-i2v": lambda: wan_i2v(flf2v=False),
@@ -515,6 +549,7 @@ BUILDERS = {
     "ltx2": ltx2,
     "hunyuan15-t2v": lambda: hunyuan15("t2v"),
     "hunyuan15-i2v": lambda: hunyuan15("i2v"),
+    "helios": helios,
 }
 
 

@@ -7,6 +7,7 @@
 - SkyReels-V2: ``SkyReelsV2ImageToVideoPipeline(image=first)``, plus ``last_image=last``.
 - HunyuanVideo 1.5: ``HunyuanVideo15Pipeline`` (text) and ``HunyuanVideo15ImageToVideoPipeline``
   (``image=first``); no ``guidance_scale`` argument (the ``guider`` component holds it).
+- Helios: ``HeliosPipeline``, with ``image=first`` for a first frame.
 - LTX-2: ``LTX2Pipeline`` (text), ``LTX2ImageToVideoPipeline(image=first)``, and
   ``LTX2ConditionPipeline`` with ``LTX2VideoCondition`` at latent index 0 and -1 (its ``index`` is a
   latent index; -1 is the last one) for first+last.
@@ -60,7 +61,7 @@ def arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[str, A
     }
     if spec.max_sequence_length is not None:
         kwargs["max_sequence_length"] = spec.max_sequence_length
-    if spec.family in (Family.WAN, Family.SKYREELS_V2):
+    if spec.family in (Family.WAN, Family.SKYREELS_V2, Family.HELIOS):
         kwargs.update(_wan_images(plan, job))
         if spec.guidance_2 is not None:
             kwargs["guidance_scale_2"] = spec.guidance_2

@@ -1,5 +1,5 @@
 """``DiffusersEngine``: one public model served by open diffusion pipelines (Wan, LTX-Video,
-SkyReels-V2, LTX-2, HunyuanVideo 1.5, MiniMax-H3).
+SkyReels-V2, LTX-2, HunyuanVideo 1.5, Helios, MiniMax-H3).
 
 Per task: pick the pipeline for the job's mode, derive the frame count from the clip's duration at
 the model's native fps (rounded to the pipeline's 4k+1 / 8k+1 / 17k+5 rule) and a generation size
@@ -150,7 +150,7 @@ class DiffusersEngine:
         should_cancel: CancelCheck,
     ) -> tuple[Any, AudioTrack | None]:
         family = families.info(plan.spec.family)
-        total = family.evaluations(plan.spec.steps)
+        total = family.evaluations(plan.spec.steps, plan.num_frames, plan.spec.frame_step)
         on_progress(Phase.RENDERING, 0, total)
 
         def after_step(step: int) -> None:

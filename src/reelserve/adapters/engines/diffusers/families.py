@@ -21,6 +21,10 @@ Sources of the defaults (diffusers 0.42.1, read from the installed package):
   480p_t2v``, 50 steps, ``num_frames=121`` default); 848×480 for the 480p checkpoints; 24 fps as
   research/models_perf.md records for HunyuanVideo (the docstring's example exports at 15).
   Guidance comes from the checkpoint's ``guider/`` (``ClassifierFreeGuidance``); no negative prompt.
+- Helios: ``HeliosPipeline`` example (``BestWishYsh/Helios-Base``) — 640×384, 132 frames exported
+  at 24 fps, 50 steps (``num_inference_steps`` default), ``guidance_scale=5.0``, its negative
+  prompt (below); frames come in chunks of 9 latent frames (``num_latent_frames_per_chunk``),
+  ``32k+1`` frames in all (the example's 132 become 129).
 - SkyReels-V2 I2V: ``SkyReelsV2ImageToVideoPipeline`` example — 960×544, 97 frames exported at
   24 fps, 50 steps, ``guidance_scale=5.0`` ("6.0 for T2V, 5.0 for I2V"), ``flow_shift = 5.0``
   ("8.0 for T2V, 5.0 for I2V").
@@ -33,6 +37,15 @@ from dataclasses import dataclass, field
 
 from reelserve.adapters.engines.diffusers.spec import Family
 from reelserve.domain.requests import Mode
+
+# ``HeliosPipeline``'s example negative prompt (diffusers 0.42.1 docstring), verbatim.
+HELIOS_NEGATIVE_PROMPT = (
+    "Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, "
+    "images, static, overall gray, worst quality, low quality, JPEG compression residue, ugly, "
+    "incomplete, extra fingers, poorly drawn hands, poorly drawn faces, deformed, disfigured, "
+    "misshapen limbs, fused fingers, still picture, messy background, three legs, many people in "
+    "the background, walking backwards"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,10 +71,13 @@ class FamilyInfo:
     # MiniMaxH3Scheduler.set_timesteps: ``num_inference_steps`` counts the terminal sigma, so the
     # loop runs ``steps - 1`` model evaluations.
     terminal_step: bool = False
+    chunked: bool = False  # Helios: ``steps`` denoising steps per chunk of ``frame_step`` frames
 
-    def evaluations(self, steps: int) -> int:
-        """Denoising iterations (progress total) for ``steps``."""
-        return max(1, steps - 1) if self.terminal_step else steps
+    def evaluations(self, steps: int, frames: int, frame_step: int) -> int:
+        """Denoising iterations (progress total) for ``steps`` and ``frames``."""
+        if self.terminal_step:
+            return max(1, steps - 1)
+        return steps * max(1, (frames - 1) // frame_step) if self.chunked else steps
 
 
 _WAN_CLASSES = {
@@ -118,6 +134,20 @@ FAMILIES: Mapping[Family, FamilyInfo] = {
             Mode.I2V: "HunyuanVideo15ImageToVideoPipeline",
         },
         step_callback=False,  # its __call__ has no callback_on_step_end
+    ),
+    Family.HELIOS: FamilyInfo(
+        family=Family.HELIOS,
+        defaults=Defaults(
+            width=640,
+            height=384,
+            fps=24,
+            steps=50,
+            guidance=5.0,
+            negative_prompt=HELIOS_NEGATIVE_PROMPT,
+        ),
+        classes=dict.fromkeys((Mode.T2V, Mode.I2V), "HeliosPipeline"),
+        step_callback=False,  # its callback's step index restarts in every chunk
+        chunked=True,
     ),
     Family.SKYREELS_V2: FamilyInfo(
         family=Family.SKYREELS_V2,

@@ -25,6 +25,7 @@ class Family(enum.StrEnum):
     SKYREELS_V2 = "skyreels-v2"  # SkyReelsV2ImageToVideoPipeline (first frame, + last_image)
     LTX2 = "ltx2"  # LTX2Pipeline, LTX2ImageToVideoPipeline, LTX2ConditionPipeline; with sound
     HUNYUANVIDEO15 = "hunyuanvideo15"  # HunyuanVideo15Pipeline / …ImageToVideoPipeline
+    HELIOS = "helios"  # HeliosPipeline: text, or a first frame (``image=``); 32k+1 frames
 
 
 class Offload(enum.StrEnum):

@@ -20,6 +20,8 @@ Which checkpoints may serve first+last frame (docs/diffusers.md, "Modes per chec
   read from the VAE and transformer configs).
 - HunyuanVideo 1.5: the transformer's ``task_type`` says which: ``t2v`` checkpoints serve text,
   ``i2v`` ones (with a SigLIP image encoder) a first frame; neither takes a last frame.
+- Helios generates in chunks of 9 latent frames: ``32k+1`` frames with the Wan VAE (33, 65, …),
+  from text or a first frame; it takes no last frame.
 - MiniMax-H3 is a modular pipeline (``modular_model_index.json``): ``transformer/`` serves text,
   first frame and first+last (``t2va``/``fl2va``), ``transformer_ref/`` subject references
   (``ref2va``); frames are ``17n+5`` at 24 fps, 5–15 s; sides a multiple of the VAE's spatial
@@ -83,6 +85,8 @@ def inspect(directory: Path, family: Family) -> WeightsInfo:
         return _ltx2_info(directory, index)
     if family is Family.HUNYUANVIDEO15:
         return _hunyuan15_info(directory, index)
+    if family is Family.HELIOS:
+        return _helios_info(directory, index)
     return _ltx_info(directory, index)
 
 
@@ -245,6 +249,24 @@ def _hunyuan15_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
         frame_step=int(vae.get("temporal_compression_ratio", 4)),
         size_multiple=spatial,
         refusals=refusals,
+    )
+
+
+def _helios_info(directory: Path, index: dict[str, Any]) -> WeightsInfo:
+    vae = _config(directory, "vae")
+    transformer = _config(directory, "transformer")
+    temporal = int(vae.get("scale_factor_temporal", 4))
+    spatial = int(vae.get("scale_factor_spatial", 8)) * int(
+        transformer.get("patch_size", [1, 2, 2])[-1]
+    )
+    return WeightsInfo(
+        class_name=str(index.get("_class_name", "")),
+        modes=frozenset({Mode.T2V, Mode.I2V}),
+        # HeliosPipeline: chunks of num_latent_frames_per_chunk = 9 latents; k chunks decode to
+        # (9 - 1)·temporal·k + 1 frames (33, 65, 97, … with the Wan VAE).
+        frame_step=(9 - 1) * temporal,
+        size_multiple=spatial,
+        refusals={Mode.FL2V: "HeliosPipeline takes no last frame"},
     )
 
 
