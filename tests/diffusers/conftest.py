@@ -19,9 +19,10 @@ from PIL import Image
 
 from reelserve.domain import camera
 from reelserve.domain.errors import TaskCancelled
+from reelserve.domain.jobs import GenerationJob
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
-from reelserve.ports import Engine, GenerationJob
+from reelserve.ports import Engine
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"

@@ -20,9 +20,10 @@ from reelserve.adapters.engines.preview.engine import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, RegistryError, load_router
 from reelserve.adapters.media.video import AudioTrack, Mp4Writer, probe, probe_audio
 from reelserve.domain.errors import GenerationFailed
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
-from reelserve.ports import Engine, GenerationJob, RenderedVideo
+from reelserve.ports import Engine
 from tests.diffusers.conftest import (
     cancel_after_first_step,
     make_job,
