@@ -200,9 +200,8 @@ class DiffusersEngine:
     ) -> RenderedVideo:
         array = frames.to_uint8(video)
         count = int(array.shape[0])
-        if (
-            self.output_size is OutputSize.NATIVE
-        ):  # what came out (HunyuanVideo 1.5 I2V sizes itself)
+        # Native output keeps what came out (HunyuanVideo 1.5 I2V picks its own size).
+        if self.output_size is OutputSize.NATIVE:
             plan = replace(plan, out_width=int(array.shape[2]), out_height=int(array.shape[1]))
         on_progress(Phase.ENCODING, 0, count)
         written = frames.write_mp4(
