@@ -25,6 +25,7 @@ from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
+from reelserve.adapters.media.stills import AvStills
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
@@ -35,6 +36,7 @@ from reelserve.ports import (
     Clock,
     FileStore,
     Health,
+    Stills,
     TaskQueue,
     TaskRepository,
     TaskStats,
@@ -45,6 +47,7 @@ from reelserve.services.execution import Executor, LeaseTimes
 from reelserve.services.keys import KeyService
 from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
+from reelserve.services.uploads import UploadService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings
 
@@ -62,12 +65,14 @@ class Container:
     tasks: TaskService
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
+    uploads: UploadService  # uploaded inputs (/v1/files/upload, mm_file://ID)
     wakeups: Wakeups  # create → idle workers, in this process and others
     on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
     # What the database raises while it is away; the API answers them "service unavailable".
     outage_errors: tuple[type[Exception], ...] = ()
     _router: EngineRouter | None = field(default=None, init=False, repr=False)
     _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    stills: Stills = field(default_factory=AvStills)  # thumbnails and sprite sheets
 
     @property
     def router(self) -> EngineRouter:
@@ -207,5 +212,6 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         wakeups=wakeups,
         on_close=database.dispose,
         outage_errors=OUTAGE_ERRORS,
+        uploads=UploadService(uploads=stores.uploads, files=files, clock=clock),
     )
     return container
