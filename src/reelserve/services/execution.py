@@ -12,7 +12,8 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -46,27 +47,19 @@ class LeaseTimes:
 
 
 class _Watch:
-    """Heartbeats in the background; remembers the latest progress, cancel and lease loss."""
+    """The running task's lease: remembers the latest progress, cancel and lease loss; the
+    executor's `_Beater` calls ``beat`` while it is attached."""
 
     def __init__(
         self, store: TaskQueue, clock: Clock, task: Task, token: str, times: LeaseTimes
     ) -> None:
         self._store, self._clock, self._task, self._token = store, clock, task, token
+        self.task_id = task.id
         self._times = times
         self._progress: Progress | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self.cancelled = False
         self.lost = False
-        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{task.id}", daemon=True)
-
-    def __enter__(self) -> _Watch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def report(self, phase: Phase, step: int, total: int) -> None:
         with self._lock:
@@ -84,13 +77,46 @@ class _Watch:
         self.lost = self.lost or not result.alive
         self.cancelled = self.cancelled or result.cancel_requested
 
+
+class _Beater:
+    """One heartbeat thread per executor, beating for the task it runs now.
+
+    A thread per task cost a no-op task more than its database work on a busy machine. The
+    thread ends when it wakes to find nothing attached, and the next task starts another; a
+    task detached waits for a beat in flight, so no beat follows the task's end.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._watch: _Watch | None = None
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def attached(self, watch: _Watch) -> Iterator[_Watch]:
+        with self._lock:
+            self._watch = watch
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+                self._thread.start()
+        try:
+            yield watch
+        finally:
+            with self._lock:
+                self._watch = None
+
     def _run(self) -> None:
-        interval = min(self._times.heartbeat_every.total_seconds(), 1.0)
-        while not self._stop.wait(interval):
-            try:
-                self.beat()
-            except Exception:  # a missed beat is retried; the lease has slack
-                log.exception("heartbeat failed for task %s", self._task.id)
+        while True:
+            time.sleep(self._interval)
+            with self._lock:
+                watch = self._watch
+                if watch is None:
+                    self._thread = None
+                    return
+                try:
+                    watch.beat()
+                except Exception:  # a missed beat is retried; the lease has slack
+                    log.exception("heartbeat failed for task %s", watch.task_id)
 
 
 class Executor:
@@ -112,6 +138,7 @@ class Executor:
         self.worker_id = worker_id
         self._times = times
         self._slots = slots or Slots(groups=[SlotGroup(None, capacity=None)])
+        self._beater = _Beater(min(times.heartbeat_every.total_seconds(), 1.0))
 
     def run_next(self) -> Task | None:
         """Take a free slot, then claim the oldest queued task it can run and run it to the end.
@@ -151,7 +178,8 @@ class Executor:
         token = task.lease.token
         workdir = self._files.scratch_dir()
         try:
-            with _Watch(self._tasks, self._clock, task, token, self._times) as watch:
+            watch = _Watch(self._tasks, self._clock, task, token, self._times)
+            with self._beater.attached(watch):
                 self._attempt(task, token, workdir, watch)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

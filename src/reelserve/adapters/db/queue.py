@@ -114,12 +114,19 @@ class SqlTaskQueue:
     ) -> bool:
         check_result(to, result)
         fenced = [tasks.c.id == task_id, tasks.c.lease_token == token]
-        returning = (tasks.c.id, tasks.c.owner_key_id, tasks.c.cost_usd)
+        keeps_balance = (
+            select(api_keys.c.balance_usd.is_not(None))
+            .where(api_keys.c.id == tasks.c.owner_key_id)
+            .scalar_subquery()
+            .label("keeps_balance")
+        )  # known with the update: no round trip to charge a key without a balance
+        returning = (tasks.c.id, tasks.c.owner_key_id, tasks.c.cost_usd, keeps_balance)
         with writing(self._engine) as conn:
             rows = move(conn, to, now, fenced, _values(to, now, result), returning=returning)
             if rows and isinstance(result, Success):
                 conn.execute(insert(files).values(file_to_row(result.file)))
-                _charge(conn, rows[0]["owner_key_id"], Decimal(rows[0]["cost_usd"]))
+                if rows[0]["keeps_balance"]:
+                    _charge(conn, rows[0]["owner_key_id"], Decimal(rows[0]["cost_usd"]))
             elif isinstance(result, Success):  # a retry after a lost answer: was it this one?
                 return _recorded(conn, task_id, result.file.id)
         return bool(rows)
