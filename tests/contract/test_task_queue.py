@@ -208,3 +208,9 @@ def test_the_reaper_requeues_a_lost_task_nobody_cancelled(stores: Any) -> None:
     again = stores.repository.get("1")
     assert again.status is S.QUEUED and again.lease is None and again.progress == Progress()
     assert replace(again, updated_at=T0).attempts == 1
+
+
+def test_a_claim_queues_no_callback_so_it_can_run_as_one_statement() -> None:
+    from reelserve.domain.deliveries import EVENTS
+
+    assert S.PREPARING not in EVENTS  # SqlTaskQueue.claim runs in autocommit on PostgreSQL

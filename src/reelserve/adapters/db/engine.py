@@ -108,6 +108,18 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A write that is one statement, atomic by itself: on PostgreSQL in autocommit, which
+    saves the separate BEGIN and COMMIT round trips (a claim, a heartbeat); SQLite: `writing`."""
+    if engine.dialect.name == "sqlite":
+        with writing(engine) as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn, conn.begin():
         yield conn

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from reelserve.adapters.db.engine import writing
+from reelserve.adapters.db.engine import one_statement, writing
 from reelserve.adapters.db.lifecycle import ACTIVE, NO_LEASE, ending, failure, move
 from reelserve.adapters.db.rows import file_to_row, row_to_task
 from reelserve.adapters.db.tables import api_keys, files, tasks
@@ -69,7 +69,8 @@ class SqlTaskQueue:
             "lease_expires_at": now + lease_for,
             "started_at": func.coalesce(tasks.c.started_at, now),
         }
-        with writing(self._engine) as conn:
+        # One statement (a claim queues no callback: PREPARING has no event), so no BEGIN/COMMIT.
+        with one_statement(self._engine) as conn:
             rows = move(
                 conn, TaskStatus.PREPARING, now, [tasks.c.id == oldest_id], values,
                 returning=tuple(tasks.c),
@@ -97,7 +98,7 @@ class SqlTaskQueue:
             .values(values)
             .returning(tasks.c.cancel_requested)
         )
-        with writing(self._engine) as conn:
+        with one_statement(self._engine) as conn:
             row = conn.execute(stmt).first()
         if row is None:
             return Heartbeat(alive=False, cancel_requested=False)
