@@ -149,8 +149,9 @@ class Ledger:
         return Decimal(rows[0][0])
 
     def scratch_left(self) -> list[Path]:
+        """Files left in the workers' scratch folders (each executor keeps its folder)."""
         scratch = self._files / ".scratch"
-        return list(scratch.iterdir()) if scratch.exists() else []
+        return [p for p in scratch.rglob("*") if p.is_file()] if scratch.exists() else []
 
 
 @dataclass
