@@ -125,7 +125,7 @@ class SqlTaskQueue:
         with writing(self._engine) as conn:
             rows = move(conn, to, now, fenced, _values(to, now, result), returning=returning)
             if rows and isinstance(result, Success):
-                conn.execute(insert(files).values(file_to_row(result.file)))
+                conn.execute(insert(files), file_to_row(result.file))
                 if rows[0]["keeps_balance"]:
                     _charge(conn, rows[0]["owner_key_id"], Decimal(rows[0]["cost_usd"]))
             elif isinstance(result, Success):  # a retry after a lost answer: was it this one?

@@ -36,7 +36,7 @@ class SqlTaskRepository:
         with writing(self._engine) as conn:
             if limits is not None and (limits.max_in_flight or limits.balance_usd is not None):
                 _check_limits(conn, task, limits)
-            conn.execute(insert(tasks).values(task_to_row(task)))
+            conn.execute(insert(tasks), task_to_row(task))  # one statement, compiled once
             if idempotency is not None:  # the key commits with its task, or neither does
                 idempotent.finish(conn, idempotency, task.id, task.created_at)
 
