@@ -9,8 +9,10 @@ whatever runs tasks (``WorkerPool.start``), so `reelserve keys list` never impor
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import secrets
+import stat
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -41,6 +43,8 @@ from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings
+
+log = logging.getLogger("reelserve")
 
 
 @dataclass(kw_only=True)
@@ -130,8 +134,18 @@ def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddre
     ]
 
 
+def private_data_dir(path: Path) -> None:
+    """Create the data dir 0700, or take group and other access away from an existing one: it
+    holds the database (every key's webhook secret), the signing secret and every video."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("data dir %s was mode %o; setting 0700", path, mode)
+        path.chmod(0o700)
+
+
 def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     database = make_engine(settings.resolved_database_url)
     if migrate_schema:
         migrate(database)
