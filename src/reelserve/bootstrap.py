@@ -30,6 +30,7 @@ from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
+from reelserve.adapters.net.lookups import Lookups
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
 from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
@@ -153,11 +154,18 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     task_store = SqlTaskStore(database)
     files = LocalFileStore(Path(settings.data_dir) / "files")
     networks = allowed_networks(settings)
+    lookups = Lookups(
+        per_key=settings.dns_lookups_per_key,
+        total=settings.dns_lookups_total,
+        timeout_s=settings.dns_timeout_s,
+    )
     intake = PillowImageIntake(
-        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)
+        HttpImageFetcher(
+            timeout_s=settings.fetch_timeout_s, allow_networks=networks, lookups=lookups
+        )
     )
     wakeups = make_wakeups(settings, database)
-    sender = SafeHttpWebhookSender(allow_networks=networks)
+    sender = SafeHttpWebhookSender(allow_networks=networks, lookups=lookups)
     tasks = TaskService(
         tasks=task_store,
         files=files,

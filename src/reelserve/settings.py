@@ -80,6 +80,18 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs that image and callback URLs may reach although "
         "private (empty: only public addresses).",
     )
+    dns_lookups_per_key: int = Field(
+        4,
+        ge=1,
+        description="DNS lookups one API key may have in progress (image and callback URLs); "
+        "more are refused at once, so one key's hanging names never delay another key's.",
+    )
+    dns_lookups_total: int = Field(
+        64, ge=1, description="DNS lookups the process may have in progress, all keys together."
+    )
+    dns_timeout_s: float = Field(
+        5.0, gt=0, description="Time one DNS lookup may take, in seconds, counted on its own."
+    )
     callback_timeout_s: float = Field(
         3.0, gt=0, description="Time a callback URL has to answer the challenge, in seconds."
     )

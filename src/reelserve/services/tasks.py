@@ -21,6 +21,7 @@ from reelserve.domain.keys import ApiKey
 from reelserve.domain.limits import KeyLimits, RequestsPerMinute
 from reelserve.domain.requests import GenerationRequest, Mode
 from reelserve.domain.tasks import Task, TaskStatus
+from reelserve.domain.tenancy import acting_for
 from reelserve.ports import (
     Clock,
     FileStore,
@@ -90,7 +91,19 @@ class TaskService:
         With an Idempotency-Key, a repeat of a finished request returns the same task; the key is
         recorded in the transaction that inserts the task, so a crash mid-create never blocks
         the retry. A repeat while the first request still runs here is refused (retry later).
+        Outbound work (image fetches, the callback check) is charged to ``owner``.
         """
+        with acting_for(owner.id):
+            return self._submit(owner, request, seed, idempotency_key, fingerprint)
+
+    def _submit(
+        self,
+        owner: ApiKey,
+        request: GenerationRequest,
+        seed: int | None,
+        idempotency_key: str | None,
+        fingerprint: str,
+    ) -> Task:
         if idempotency_key is None:
             self._rpm.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
             return self._create(owner, request, seed, None)
