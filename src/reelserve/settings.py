@@ -80,6 +80,18 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs that image and callback URLs may reach although "
         "private (empty: only public addresses).",
     )
+    create_threads: int = Field(
+        32,
+        ge=0,
+        description="Threads that run creates (image fetches, the callback check), apart from "
+        "the threads serving other requests; 0: share those (not recommended).",
+    )
+    create_threads_per_key: int = Field(
+        8,
+        ge=1,
+        description="Create threads one API key may hold; its further creates wait for them "
+        "without holding a thread.",
+    )
     dns_lookups_per_key: int = Field(
         4,
         ge=1,
