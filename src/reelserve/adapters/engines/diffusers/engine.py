@@ -25,9 +25,10 @@ from reelserve.adapters.engines.diffusers.spec import (
 )
 from reelserve.domain.camera import describe
 from reelserve.domain.errors import GenerationFailed, TaskCancelled
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
-from reelserve.ports import CancelCheck, GenerationJob, ProgressCallback, RenderedVideo
+from reelserve.ports import CancelCheck, ProgressCallback
 
 log = logging.getLogger(__name__)
 
