@@ -92,6 +92,20 @@ class Settings(BaseSettings):
         description="Create threads one API key may hold; its further creates wait for them "
         "without holding a thread.",
     )
+    events_max_streams_per_key: int = Field(
+        16,
+        ge=0,
+        description="Live-event streams (GET /v1/tasks/{id}/events) one API key may hold open "
+        "(1002 past it); 0: no limit.",
+    )
+    events_poll_s: float = Field(
+        0.3, gt=0, description="Seconds between the reads that feed the live-event streams."
+    )
+    events_shared: bool = Field(
+        True,
+        description="One loop per process reads the watched tasks for every live-event stream; "
+        "false: a loop per stream (the old behaviour, for comparison only).",
+    )
     dns_lookups_per_key: int = Field(
         4,
         ge=1,
