@@ -213,6 +213,8 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
                 scale=settings.webhook_retry_scale, max_attempts=settings.webhook_max_attempts
             ),
             timeout_s=settings.webhook_timeout_s,
+            rate=stores.limiter,
+            redeliver_per_minute=settings.webhook_redeliver_per_minute,
         ),
         wakeups=wakeups,
         on_close=database.dispose,

@@ -139,6 +139,22 @@ class Settings(BaseSettings):
     webhook_poll_s: float = Field(
         1.0, gt=0, description="Seconds between the workers' looks for due status pushes."
     )
+    webhook_concurrency: int = Field(
+        16,
+        ge=1,
+        description="Status pushes a worker process sends at once; 1: one at a time (a slow "
+        "receiver then delays every other push).",
+    )
+    webhook_per_receiver: int = Field(
+        2, ge=1, description="Status pushes sent at once to one callback URL."
+    )
+    webhook_per_key: int = Field(4, ge=1, description="Status pushes of one API key sent at once.")
+    webhook_redeliver_per_minute: int = Field(
+        10,
+        ge=0,
+        description="Redeliveries (POST /v1/tasks/{task_id}/deliveries/redeliver) one key may "
+        "ask for per minute (1002 past it); 0: no limit.",
+    )
     max_body_bytes: int = Field(
         64 * 1024 * 1024, description="Largest request body accepted, in bytes."
     )
