@@ -201,7 +201,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         stats=stores.stats,
         health=stores.health,
         files=files,
-        keys=KeyService(keys=stores.keys, clock=clock),
+        keys=KeyService(keys=stores.keys, clock=clock, tasks=stores.repository),
         tasks=tasks,
         signer=DownloadSigner(_secret(settings), timedelta(seconds=settings.download_url_ttl_s)),
         webhooks=WebhookService(

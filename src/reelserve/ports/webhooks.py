@@ -37,7 +37,8 @@ class OutboxStore(Protocol):
         skip_owners: Collection[str] = (),
     ) -> ClaimedDelivery | None:
         """Atomically take one due delivery (earlier events of its task first) under a lease,
-        none to ``skip_urls`` or of ``skip_owners`` (the receivers and keys at their bound)."""
+        none to ``skip_urls`` or of ``skip_owners`` (the receivers and keys at their bound),
+        and none of a revoked key (its pushes stop)."""
         ...
 
     def record(

@@ -86,6 +86,10 @@ class MemoryOutbox:
             for other in self._rows.values()
         )
 
+    def _key_active(self, key_id: str) -> bool:
+        key = self._db.keys.get(key_id)
+        return key is None or key.active
+
     def claim(
         self,
         now: datetime,
@@ -101,6 +105,7 @@ class MemoryOutbox:
                 if self._claimable(row, now)
                 and row.record.url not in skip_urls
                 and row.owner_key_id not in skip_owners
+                and self._key_active(row.owner_key_id)
             ]
             if not due:
                 return None

@@ -95,6 +95,9 @@ class SqlOutbox:
             earlier.c.seq < _d.c.seq,
             earlier.c.state == PENDING,
         )
+        revoked = exists().where(  # a revoked key's pushes are never sent
+            api_keys.c.id == _d.c.owner_key_id, api_keys.c.revoked_at.is_not(None)
+        )
         due = (
             select(_d.c.id)
             .where(
@@ -102,6 +105,7 @@ class SqlOutbox:
                 _d.c.next_at <= now,
                 or_(_d.c.lease_expires_at.is_(None), _d.c.lease_expires_at < now),
                 ~blocked,
+                ~revoked,
                 *([_d.c.url.not_in(sorted(skip_urls))] if skip_urls else []),
                 *([_d.c.owner_key_id.not_in(sorted(skip_owners))] if skip_owners else []),
             )
