@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.e2e.abuse import main
 
+pytestmark = pytest.mark.slow
+
 
 def test_the_drill_prints_before_and_after(capsys: pytest.CaptureFixture[str]) -> None:
     main(["--only", "8,1", "--lookups", "8"])
