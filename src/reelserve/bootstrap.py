@@ -23,6 +23,7 @@ from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
+from reelserve.domain.camera import PlanLimits
 from reelserve.ports import Clock, FileStore, TaskStore
 from reelserve.services.downloads import DownloadSigner
 from reelserve.services.execution import Executor, LeaseTimes
@@ -98,7 +99,8 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     router = load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
     networks = allowed_networks(settings)
     intake = PillowImageIntake(
-        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)
+        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks),
+        decode_budget_pixels=settings.decode_budget_pixels,
     )
     work_available = threading.Event()
     sender = SafeHttpWebhookSender(allow_networks=networks)
@@ -113,6 +115,10 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             callback_timeout_s=settings.callback_timeout_s,
             rpm=settings.rpm_limit,
             max_in_flight=settings.max_in_flight,
+            plan=PlanLimits(
+                max_segments=settings.max_camera_segments,
+                max_magnification=settings.max_camera_magnification,
+            ),
         ),
         on_submitted=work_available.set,
     )

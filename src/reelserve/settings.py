@@ -113,6 +113,21 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(
         0, ge=0, description="Queued + running tasks per key (1002 over it); 0: no limit."
     )
+    max_camera_segments: int = Field(
+        12, ge=1, description="Camera directives in sequence allowed in one prompt (2013 over it)."
+    )
+    max_camera_magnification: float = Field(
+        16.0,
+        ge=1.0,
+        description="Largest ratio between the most and least magnified view a prompt's camera "
+        "directives may make (2013 over it).",
+    )
+    decode_budget_pixels: int = Field(
+        48_000_000,
+        ge=1,
+        description="Pixels of client images decoded at once per process; a larger image waits "
+        "and then decodes alone.",
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
 
     @property

@@ -6,8 +6,10 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from reelserve.domain import catalog, geometry, rules
+from reelserve.domain.camera import PlanLimits
 from reelserve.domain.errors import CallbackCheckFailed, InvalidParams, NotFound, Violation
 from reelserve.domain.files import FileRecord
 from reelserve.domain.idempotency import (
@@ -18,7 +20,7 @@ from reelserve.domain.idempotency import (
 )
 from reelserve.domain.ids import new_id
 from reelserve.domain.keys import ApiKey
-from reelserve.domain.limits import KeyLimits, RequestsPerMinute
+from reelserve.domain.limits import KeyLimits, RequestsPerMinute, check_balance
 from reelserve.domain.requests import GenerationRequest, Mode
 from reelserve.domain.tasks import Task, TaskStatus
 from reelserve.ports import (
@@ -40,6 +42,7 @@ class TaskLimits:
     callback_timeout_s: float = 3.0
     rpm: int = 0  # per key, on create; 0: no limit (a key's own setting wins)
     max_in_flight: int = 0  # queued + running tasks per key; 0: no limit
+    plan: PlanLimits = PlanLimits.DEFAULT  # how far a prompt's camera directives may go
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,7 +137,9 @@ class TaskService:
         seed: int | None,
         claim: IdempotencyClaim | None,
     ) -> Task:
-        resolved = rules.resolve(request)
+        resolved = rules.resolve(request, self._limits.plan)
+        price = resolved.spec.price(resolved.resolution, resolved.duration)
+        check_balance(owner.balance_usd, Decimal(0), price)  # before fetching or decoding
         frames = self._load_frames(request, resolved.mode)
         if request.callback_url:
             self._check_callback(request.callback_url)
@@ -168,7 +173,7 @@ class TaskService:
             callback_url=request.callback_url,
             warnings=resolved.warnings,
             max_attempts=self._limits.max_attempts,
-            cost_usd=resolved.spec.price(resolved.resolution, resolved.duration),
+            cost_usd=price,
         )
         try:
             limits = KeyLimits(

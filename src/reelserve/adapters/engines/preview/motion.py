@@ -39,14 +39,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from reelserve.domain.camera import CameraMove, CameraPlan
+from reelserve.domain.camera import DOLLY, TRACKING_PUSH, ZOOM, CameraMove, CameraPlan
 
 Matrix = npt.NDArray[np.float64]
 
 SLIDE = 0.14  # truck / pedestal: fraction of the frame the content travels in one segment
 TURN = 0.14  # pan / tilt: the same travel at the centre, made by a rotation
-DOLLY = 1.30  # push in: magnification after one segment
-ZOOM = 1.40  # zoom in: magnification after one segment
 FOCAL = 1.1  # focal length in frame widths (about 49 degrees across)
 DEFAULT_PUSH = 1.06  # an empty plan: a slow push in, so a still image still feels alive
 SHAKE_SHIFT = 0.012  # handheld amplitude, fraction of the frame's short side
@@ -132,7 +130,7 @@ class CameraPath:
                 self._shake.apply(state, local, self.time_seconds(local), min(w, h))
             case m.TRACKING_SHOT:
                 state.tx -= 0.10 * w * p  # the subject walks right; the world slides left
-                state.dolly += math.log(1.06) * p
+                state.dolly += math.log(TRACKING_PUSH) * p
                 bob = math.sin(2 * math.pi * 1.8 * self.time_seconds(local))
                 state.ty += 0.004 * h * bob * _envelope(local)
             case m.STATIC_SHOT:
