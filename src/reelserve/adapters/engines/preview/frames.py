@@ -137,16 +137,15 @@ def _plane_triples(source: Planes, target: Planes) -> tuple[tuple[U8, U8, float]
     return ((source.y, target.y, 1.0), (source.u, target.u, 0.5), (source.v, target.v, 0.5))
 
 
-def _warp_plane(src: U8, matrix: Matrix, dst: U8) -> None:
+def _warp_plane(src: U8, matrix: Matrix, dst: U8, border: int = cv2.BORDER_REPLICATE) -> None:
+    """``border``: BORDER_TRANSPARENT leaves ``dst`` as it was where the view leaves ``src``."""
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     size = (dst.shape[1], dst.shape[0])
     if abs(matrix[2, 0]) < 1e-12 and abs(matrix[2, 1]) < 1e-12:
         affine = matrix[:2] / matrix[2, 2]
-        cv2.warpAffine(src, affine, size, dst=dst, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        cv2.warpAffine(src, affine, size, dst=dst, flags=flags, borderMode=border)
     else:
-        cv2.warpPerspective(
-            src, matrix, size, dst=dst, flags=flags, borderMode=cv2.BORDER_REPLICATE
-        )
+        cv2.warpPerspective(src, matrix, size, dst=dst, flags=flags, borderMode=border)
 
 
 def axis_aligned(matrix: Matrix) -> bool:
@@ -195,6 +194,14 @@ class Sampler:
             matrix = _plane_matrix(view_to_content, out_size, src_size, ratio)
             if not (separable and self._resize_plane(index, src, matrix / matrix[2, 2], dst)):
                 _warp_plane(src, matrix, dst)
+
+    def render_over(self, view_to_content: Matrix, target: Planes) -> None:
+        """Draw the still over what ``target`` already holds, which shows where the view
+        leaves the still."""
+        out_size, src_size = target.size, self.source.size
+        for src, dst, ratio in _plane_triples(self.source, target):
+            matrix = _plane_matrix(view_to_content, out_size, src_size, ratio)
+            _warp_plane(src, matrix, dst, cv2.BORDER_TRANSPARENT)
 
     def _resize_plane(self, index: int, src: U8, matrix: Matrix, dst: U8) -> bool:
         """``dst[y, x] = src(a x + b, c y + d)`` with ``cv2.resize``; False where it cannot

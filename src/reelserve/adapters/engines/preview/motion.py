@@ -206,20 +206,22 @@ def apply_points(matrix: Matrix, points: npt.NDArray[np.float64]) -> npt.NDArray
     return result
 
 
-def cover_zoom(path: CameraPath) -> float:
-    """The smallest magnification of the still (>= 1) that keeps every frame of the path filled:
-    each output corner, mapped back into the content, must land inside the picture."""
+def frame_cover(path: CameraPath, index: int) -> float:
+    """The smallest magnification of the still (>= 1) that keeps frame ``index`` filled: each
+    output corner, mapped back into the content, must land inside the picture."""
     half_w, half_h = path.width / 2, path.height / 2
     corners = np.array([[-half_w, -half_h], [half_w, -half_h], [half_w, half_h], [-half_w, half_h]])
-    need = 1.0
-    for index in range(path.frame_count):
-        seen = apply_points(inverse(path.forward(index)), corners)
-        need = max(
-            need,
-            float(np.max(np.abs(seen[:, 0]) / half_w)),
-            float(np.max(np.abs(seen[:, 1]) / half_h)),
-        )
-    return need
+    seen = apply_points(inverse(path.forward(index)), corners)
+    return max(
+        1.0,
+        float(np.max(np.abs(seen[:, 0]) / half_w)),
+        float(np.max(np.abs(seen[:, 1]) / half_h)),
+    )
+
+
+def cover_zoom(path: CameraPath) -> float:
+    """One magnification of the still that keeps every frame of the path filled."""
+    return max(frame_cover(path, index) for index in range(path.frame_count))
 
 
 def inverse(matrix: Matrix) -> Matrix:
