@@ -183,9 +183,28 @@ def parse(prompt: str) -> CameraPlan:
             )
         segments.append(CameraSegment(moves=known, position=match.start(), source=source))
     rebuilt.add(prompt[cursor:])
-    return CameraPlan(
-        segments=tuple(segments), prompt=rebuilt.text.strip(), warnings=tuple(warnings)
-    )
+    text = rebuilt.text.strip()
+    if segments:
+        text = _drop_dangling(text, prompt, segments)
+    return CameraPlan(segments=tuple(segments), prompt=text, warnings=tuple(warnings))
+
+
+# "then" / "and" / 然后 that only joined a cut directive to the text: "A lighthouse at dusk, then
+# [Pan left]" describes the scene as "A lighthouse at dusk", not "A lighthouse at dusk, then".
+_CONNECTOR = r"(?:and\s+then|then|and|after\s+that|然后|接着|再)"
+_TRAILING = re.compile(rf"[\s,，;；、]*\b{_CONNECTOR}\s*(?P<end>[.。!！?？]?)$", re.IGNORECASE)
+_LEADING = re.compile(rf"^{_CONNECTOR}\b[\s,，;；、]*", re.IGNORECASE)
+_ONLY_PUNCTUATION = re.compile(r"[\s.。!！?？]*")
+
+
+def _drop_dangling(text: str, prompt: str, segments: list[CameraSegment]) -> str:
+    last, first = segments[-1], segments[0]
+    if _ONLY_PUNCTUATION.fullmatch(prompt, last.position + len(last.source)):
+        while (shorter := _TRAILING.sub(lambda m: m.group("end"), text, count=1)) != text:
+            text = shorter
+    if not prompt[: first.position].strip():
+        text = _LEADING.sub("", text, count=1)
+    return text.strip()
 
 
 # Each move as the first verb of a clause and as a gerund joined to it by "while", so that moves
@@ -263,8 +282,9 @@ def magnification_range(plan: CameraPlan) -> float:
 
 
 def plan_violations(plan: CameraPlan, limits: PlanLimits) -> list[Violation]:
-    """The plan's breaches of ``limits``: each move multiplies the work of drawing a frame, so
-    a prompt of 45 ``[Push in]`` is refused here rather than rendered."""
+    """The plan's breaches of ``limits``, as one violation of the prompt (none when it keeps
+    them): each move multiplies the work of drawing a frame, so a prompt of 45 ``[Push in]`` is
+    refused here rather than rendered."""
     count, scale = len(plan.segments), magnification_range(plan)
     breaches = [
         f"{count} camera directives in sequence; at most {limits.max_segments} are allowed"
@@ -275,4 +295,5 @@ def plan_violations(plan: CameraPlan, limits: PlanLimits) -> list[Violation]:
         if scale > limits.max_magnification
         else "",
     ]
-    return [Violation(field="prompt", message=f"prompt: {b}") for b in breaches if b]
+    found = "; ".join(b for b in breaches if b)
+    return [Violation(field="prompt", message=f"prompt: {found}")] if found else []

@@ -175,7 +175,8 @@ def validate(
         )
     found += _prompt_rules(request, mode)
     found += _image_presence_rules(request, mode)
-    found += camera.plan_violations(camera.parse(request.prompt or ""), plan_limits)
+    if not any(v.field == "prompt" for v in found):  # one violation per field
+        found += camera.plan_violations(camera.parse(request.prompt or ""), plan_limits)
     return found
 
 
