@@ -51,6 +51,10 @@ system-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver ffmpeg >/dev/null) \
 		|| echo "warning: could not apt-get chromium/ffmpeg; the browser test will be skipped"; \
 	fi
+	@if [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null) \
+		|| echo "warning: could not apt-get fonts-wqy-zenhei; Chinese captions draw boxes, their test is skipped"; \
+	fi
 
 pytest: install-dev system-deps
 	HF_HUB_OFFLINE=1 $(BIN)/pytest $(PYTEST_ARGS)
