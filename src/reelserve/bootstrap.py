@@ -95,6 +95,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         preset=settings.preview_preset,
         crf=settings.preview_crf,
         segments=settings.preview_segments,
+        stop_at_frame=settings.preview_stop_at_frame,
     )
     router = load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
     networks = allowed_networks(settings)

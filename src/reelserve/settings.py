@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         description="Clip segments the preview engine renders and encodes in parallel; "
         "0: one per CPU, each at least 2 s long.",
     )
+    preview_stop_at_frame: int | None = Field(
+        None,
+        ge=0,
+        description="Test hook for the crash drills: the process stops itself (SIGSTOP) the "
+        "first time the preview engine reaches this frame of a clip. Unset in production.",
+    )
     fetch_timeout_s: float = Field(
         10.0, gt=0, description="Timeout for fetching image URLs, in seconds."
     )
