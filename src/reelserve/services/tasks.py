@@ -62,6 +62,7 @@ class TaskService:
         webhooks: WebhookSender | None = None,
         limits: TaskLimits = TaskLimits(),
         on_submitted: Callable[[], None] = lambda: None,
+        can_serve: Callable[[str, Mode], bool] = lambda model, mode: True,
     ) -> None:
         self._tasks = tasks
         self._files = files
@@ -70,6 +71,7 @@ class TaskService:
         self._webhooks = webhooks
         self._limits = limits
         self._on_submitted = on_submitted
+        self._can_serve = can_serve  # (model, mode): does an engine serve it (the registry)
         self._rpm = RequestsPerMinute()
         self._holding: set[tuple[str, str]] = set()  # (owner, Idempotency-Key) being created
         self._holding_lock = threading.Lock()
@@ -138,6 +140,11 @@ class TaskService:
         claim: IdempotencyClaim | None,
     ) -> Task:
         resolved = rules.resolve(request, self._limits.plan)
+        if not self._can_serve(resolved.spec.name, resolved.mode):
+            raise InvalidParams(
+                f"model: {resolved.spec.name} cannot serve mode {resolved.mode.value} here "
+                "(no engine in the engine registry serves it)"
+            )
         price = resolved.spec.price(resolved.resolution, resolved.duration)
         check_balance(owner.balance_usd, Decimal(0), price)  # before fetching or decoding
         frames = self._load_frames(request, resolved.mode)
