@@ -61,3 +61,20 @@ async def test_a_key_that_cannot_pay_is_refused_before_its_image_is_read(
     headers = {"Authorization": f"Bearer {broke}"}
     answer = (await client.post("/v1/video_generation", json=body, headers=headers)).json()
     assert answer["base_resp"]["status_code"] == 1008, answer
+
+
+async def test_a_key_at_its_in_flight_limit_is_refused_before_its_image_is_read(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    busy = container.keys.create("busy", max_in_flight=1).secret
+    headers = {"Authorization": f"Bearer {busy}"}
+    text = {"model": "T2V-01", "prompt": "a lighthouse"}
+    first = (await client.post("/v1/video_generation", json=text, headers=headers)).json()
+    assert first["base_resp"]["status_code"] == 0, first
+    body = {
+        "model": "MiniMax-Hailuo-02",
+        "prompt": "x",
+        "first_frame_image": "data:image/png;base64,bm90IGFuIGltYWdl",
+    }
+    answer = (await client.post("/v1/video_generation", json=body, headers=headers)).json()
+    assert answer["base_resp"]["status_code"] == 1002, answer  # not 2013 for the image

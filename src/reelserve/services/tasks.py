@@ -20,7 +20,12 @@ from reelserve.domain.idempotency import (
 )
 from reelserve.domain.ids import new_id
 from reelserve.domain.keys import ApiKey
-from reelserve.domain.limits import KeyLimits, RequestsPerMinute, check_balance
+from reelserve.domain.limits import (
+    KeyLimits,
+    RequestsPerMinute,
+    check_balance,
+    check_in_flight,
+)
 from reelserve.domain.requests import GenerationRequest, Mode
 from reelserve.domain.tasks import Task, TaskStatus
 from reelserve.ports import (
@@ -146,7 +151,9 @@ class TaskService:
                 "(no engine in the engine registry serves it)"
             )
         price = resolved.spec.price(resolved.resolution, resolved.duration)
-        check_balance(owner.balance_usd, Decimal(0), price)  # before fetching or decoding
+        # Before fetching or decoding anything (the store checks both again, atomically):
+        check_balance(owner.balance_usd, Decimal(0), price)
+        self._check_in_flight(owner)
         frames = self._load_frames(request, resolved.mode)
         if request.callback_url:
             self._check_callback(request.callback_url)
@@ -196,6 +203,15 @@ class TaskService:
             raise
         self._on_submitted()
         return task
+
+    def _check_in_flight(self, owner: ApiKey) -> None:
+        limit = owner.max_in_flight or self._limits.max_in_flight
+        if limit:
+            running = (TaskStatus.QUEUED, TaskStatus.PREPARING, TaskStatus.PROCESSING)
+            pages = [
+                self._tasks.list(owner.id, status=s, limit=limit, cursor=None) for s in running
+            ]
+            check_in_flight(sum(len(page.tasks) for page in pages), limit)
 
     def _load_frames(self, request: GenerationRequest, mode: Mode) -> _Frames:
         """Load every image the mode needs, collecting all violations before raising."""
