@@ -19,26 +19,23 @@ from reelserve.domain.idempotency import (
     check_key,
 )
 from reelserve.domain.ids import new_id
+from reelserve.domain.images import LoadedImage
 from reelserve.domain.keys import ApiKey
-from reelserve.domain.limits import (
-    KeyLimits,
-    RequestsPerMinute,
-    check_balance,
-    check_in_flight,
-)
-from reelserve.domain.requests import GenerationRequest, Mode
-from reelserve.domain.tasks import Task, TaskStatus
+from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
+from reelserve.domain.requests import GenerationRequest, ImageSource, Mode
+from reelserve.domain.tasks import Task, TaskPage, TaskStatus
 from reelserve.ports import (
     Clock,
+    FileCatalog,
     FileStore,
     ImageIntake,
-    LoadedImage,
-    TaskPage,
-    TaskStore,
+    RateLimiter,
+    TaskRepository,
+    TaskStats,
     WebhookSender,
 )
 
-MAX_SEED = 2**31 - 1
+MAX_SEED = 2**31 - 1  # drawn seeds; a client may give any up to 2^63 - 1 (the column is 64-bit)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,24 +57,29 @@ class TaskService:
     def __init__(
         self,
         *,
-        tasks: TaskStore,
+        tasks: TaskRepository,
+        catalog: FileCatalog,
+        stats: TaskStats,
         files: FileStore,
         intake: ImageIntake,
         clock: Clock,
+        rate: RateLimiter,
         webhooks: WebhookSender | None = None,
         limits: TaskLimits = TaskLimits(),
         on_submitted: Callable[[], None] = lambda: None,
         can_serve: Callable[[str, Mode], bool] = lambda model, mode: True,
     ) -> None:
         self._tasks = tasks
+        self._catalog = catalog
+        self._stats = stats
         self._files = files
         self._intake = intake
         self._clock = clock
         self._webhooks = webhooks
         self._limits = limits
         self._on_submitted = on_submitted
+        self._rate = rate
         self._can_serve = can_serve  # (model, mode): does an engine serve it (the registry)
-        self._rpm = RequestsPerMinute()
         self._holding: set[tuple[str, str]] = set()  # (owner, Idempotency-Key) being created
         self._holding_lock = threading.Lock()
 
@@ -91,6 +93,7 @@ class TaskService:
         *,
         idempotency_key: str | None = None,
         fingerprint: str = "",
+        dialect: str = "minimax",
     ) -> Task:
         """Validate, take in the images, check the callback, then persist a queued task.
 
@@ -98,10 +101,11 @@ class TaskService:
         With an Idempotency-Key, a repeat of a finished request returns the same task; the key is
         recorded in the transaction that inserts the task, so a crash mid-create never blocks
         the retry. A repeat while the first request still runs here is refused (retry later).
+        ``dialect`` is the wire dialect creating the task: its callbacks are rendered in it.
         """
         if idempotency_key is None:
-            self._rpm.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
-            return self._create(owner, request, seed, None)
+            self._count_request(owner)
+            return self._create(owner, request, seed, None, dialect)
         claim = IdempotencyClaim(
             owner_key_id=owner.id, key=check_key(idempotency_key), fingerprint=fingerprint
         )
@@ -109,8 +113,8 @@ class TaskService:
             return replay
         self._hold(claim)
         try:
-            self._rpm.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
-            return self._create(owner, request, seed, claim)
+            self._count_request(owner)
+            return self._create(owner, request, seed, claim, dialect)
         except Exception:
             # Another process may have committed a task for this key since we looked: its task
             # is the answer (this request's own insert rolled back with the key).
@@ -120,6 +124,10 @@ class TaskService:
         finally:
             with self._holding_lock:
                 self._holding.discard((claim.owner_key_id, claim.key))
+
+    def _count_request(self, owner: ApiKey) -> None:
+        """Per-key requests per minute, counted across every API process (the RateLimiter)."""
+        self._rate.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
 
     def _replay(self, owner: ApiKey, claim: IdempotencyClaim) -> Task | None:
         """The task an earlier request with this key created; None when there is none."""
@@ -143,22 +151,29 @@ class TaskService:
         request: GenerationRequest,
         seed: int | None,
         claim: IdempotencyClaim | None,
+        dialect: str,
     ) -> Task:
         resolved = rules.resolve(request, self._limits.plan)
+        if not catalog.served_in(resolved.spec, dialect):
+            raise InvalidParams(
+                [Violation(field="model", message=f"model: {request.model!r} is not served here")]
+            )
         if not self._can_serve(resolved.spec.name, resolved.mode):
             raise InvalidParams(
                 f"model: {resolved.spec.name} cannot serve mode {resolved.mode.value} here "
                 "(no engine in the engine registry serves it)"
             )
-        price = resolved.spec.price(resolved.resolution, resolved.duration)
+        price = resolved.spec.price(resolved.resolution, resolved.duration)  # priced once
         # Before fetching or decoding anything (the store checks both again, atomically):
         check_balance(owner.balance_usd, Decimal(0), price)
         self._check_in_flight(owner)
-        frames = self._load_frames(request, resolved.mode)
+        frames, fitted = self._fit(self._load_frames(request, resolved.mode), request.size)
         if request.callback_url:
             self._check_callback(request.callback_url)
         first_size = (frames.first.width, frames.first.height) if frames.first else None
-        width, height = geometry.output_size(resolved.mode, resolved.resolution, first_size)
+        width, height = request.size or geometry.output_size(
+            resolved.mode, resolved.resolution, first_size
+        )
         now = self._clock.now()
         task_id = new_id(now)
         first_key = self._store_frame(task_id, "first", frames.first)
@@ -176,8 +191,8 @@ class TaskService:
             resolution=resolved.resolution,
             width=width,
             height=height,
-            fps=catalog.FPS,
-            frame_count=resolved.frame_count,
+            fps=resolved.spec.fps,
+            frame_count=resolved.duration * resolved.spec.fps,
             aigc_watermark=request.aigc_watermark,
             seed=secrets.randbelow(MAX_SEED) if seed is None else seed,
             created_at=now,
@@ -185,13 +200,15 @@ class TaskService:
             first_frame_key=first_key,
             last_frame_key=last_key,
             callback_url=request.callback_url,
-            warnings=resolved.warnings,
+            warnings=(*resolved.warnings, *request.notes, *fitted),
             max_attempts=self._limits.max_attempts,
             cost_usd=price,
+            dialect=dialect,
+            camera=resolved.plan.segments,
+            remixed_from=request.remixed_from,
         )
         try:
             limits = KeyLimits(
-                rpm=None,
                 max_in_flight=owner.max_in_flight or self._limits.max_in_flight,
                 balance_usd=owner.balance_usd,
             )
@@ -215,7 +232,7 @@ class TaskService:
 
     def _load_frames(self, request: GenerationRequest, mode: Mode) -> _Frames:
         """Load every image the mode needs, collecting all violations before raising."""
-        wanted: list[tuple[str, str]] = []
+        wanted: list[tuple[str, ImageSource]] = []
         if mode in (Mode.I2V, Mode.FL2V) and request.first_frame_image:
             wanted.append(("first_frame_image", request.first_frame_image))
         if mode is Mode.FL2V and request.last_frame_image:
@@ -236,6 +253,25 @@ class TaskService:
         if first is not None and last is not None:
             last = self._intake.crop_to_aspect(last, (first.width, first.height))
         return _Frames(first=first, last=last)
+
+    def _fit(
+        self, frames: _Frames, size: tuple[int, int] | None
+    ) -> tuple[_Frames, tuple[str, ...]]:
+        """Cover-crop the frames to an exact output size's aspect, saying so in a warning."""
+        first = frames.first
+        # Under 1 % apart the engine's resize is the fit (640x360 into 1366x768 is no crop).
+        if (
+            size is None
+            or first is None
+            or abs(first.width * size[1] / (first.height * size[0]) - 1) < 0.01
+        ):
+            return frames, ()
+        note = (
+            f"input image {first.width}x{first.height} was cropped (cover, centred) "
+            f"to the aspect of the output size {size[0]}x{size[1]}"
+        )
+        last = frames.last and self._intake.crop_to_aspect(frames.last, size)
+        return _Frames(first=self._intake.crop_to_aspect(first, size), last=last), (note,)
 
     def _store_frame(self, task_id: str, name: str, image: LoadedImage | None) -> str | None:
         if image is None:
@@ -260,15 +296,26 @@ class TaskService:
         return task
 
     def list(
-        self, owner: ApiKey, *, status: TaskStatus | None, limit: int, cursor: str | None
+        self,
+        owner: ApiKey,
+        *,
+        status: TaskStatus | None,
+        limit: int,
+        cursor: str | None,
+        ascending: bool = False,
     ) -> TaskPage:
-        return self._tasks.list(owner.id, status=status, limit=limit, cursor=cursor)
+        return self._tasks.list(
+            owner.id, status=status, limit=limit, cursor=cursor, ascending=ascending
+        )
+
+    def count(self, owner: ApiKey) -> int:
+        return self._tasks.count(owner.id)
 
     def queue_position(self, task: Task) -> int | None:
         return self._tasks.queue_position(task.id) if task.status is TaskStatus.QUEUED else None
 
     def get_file(self, owner: ApiKey | None, file_id: str) -> FileRecord:
-        record = self._tasks.get_file(file_id, owner.id if owner else None) if file_id else None
+        record = self._catalog.get(file_id, owner.id if owner else None) if file_id else None
         if record is None:
             raise NotFound("file", file_id)
         return record
@@ -278,6 +325,41 @@ class TaskService:
         if task is None:
             raise NotFound("task", task_id)
         return task
+
+    def delete(self, owner: ApiKey, task_id: str) -> tuple[Task, bool]:
+        """Remove an ended task and its files; a queued one is cancelled and removed, a running
+        one is asked to cancel and stays (False) until its worker stops."""
+        task = self.get(owner, task_id)
+        if not task.status.terminal:
+            task = self.cancel(owner, task_id)
+            if not task.status.terminal:
+                return task, False
+        for key in self._tasks.delete(task.id, owner.id):
+            self._files.delete(key)
+        return task, True
+
+    def remix(self, owner: ApiKey, source_id: str, prompt: str, *, dialect: str) -> Task:
+        """A new task from ``source_id``'s inputs (model, length, size, frames), a new prompt."""
+        source = self.get(owner, source_id)
+        request = GenerationRequest(
+            model=source.requested_model,
+            prompt=prompt,
+            prompt_optimizer=source.prompt_optimizer,
+            duration=source.duration,
+            resolution=source.resolution,
+            size=(source.width, source.height),
+            first_frame_image=self._read(source.first_frame_key),
+            last_frame_image=self._read(source.last_frame_key),
+            aigc_watermark=source.aigc_watermark,
+            remixed_from=source.id,
+        )
+        return self.submit(owner, request, dialect=dialect)
+
+    def _read(self, key: str | None) -> bytes | None:
+        if key is None or not self._files.exists(key):
+            return None
+        with self._files.open(key) as stream:
+            return stream.read()
 
     def eta_seconds(
         self, task: Task, *, queue_position: int | None = None, workers: int = 1
@@ -289,7 +371,7 @@ class TaskService:
         """
         if task.status.terminal:
             return None
-        recent = sorted(self._tasks.recent_durations(task.model, 20))
+        recent = sorted(self._stats.recent_durations(task.model, 20))
         if not recent:
             return None
         typical = recent[len(recent) // 2]

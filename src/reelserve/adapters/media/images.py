@@ -25,8 +25,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from reelserve.adapters.media.budget import DEFAULT_PIXELS, PixelBudget
 from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.geometry import crop_box_to_aspect
+from reelserve.domain.images import LoadedImage
 from reelserve.domain.rules import MAX_IMAGE_BYTES, image_violations
-from reelserve.ports import ImageFetcher, LoadedImage
+from reelserve.ports import ImageFetcher
 
 MAX_PIXELS = 40_000_000  # a 20 MB JPEG can declare far more; 40 MP decodes in ~160 MB as RGBA
 # Videos are at most 1080P. A short side of 2160 keeps twice that, so that even a last frame cropped
@@ -80,8 +81,10 @@ class PillowImageIntake:
         self._max_short_side = max_short_side
         self._budget = PixelBudget(decode_budget_pixels)
 
-    def load(self, field: str, source: str) -> LoadedImage:
-        data, nbytes = self._read(field, source)
+    def load(self, field: str, source: str | bytes) -> LoadedImage:
+        data, nbytes = (
+            (source, len(source)) if isinstance(source, bytes) else self._read(field, source)
+        )
         return decode(
             field,
             data,
