@@ -19,6 +19,7 @@ from reelserve.adapters.db.outbox import SqlOutbox
 from reelserve.adapters.db.store import SqlTaskStore
 from reelserve.adapters.engines.preview import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, load_router
+from reelserve.adapters.engines.upstream import RelayRuntime, build_relay
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
@@ -45,6 +46,7 @@ class Container:
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
     work_available: threading.Event = field(default_factory=threading.Event)
+    relay: RelayRuntime | None = None  # models served by upstream APIs; pollers run with workers
 
     def executor(self, worker_id: str) -> Executor:
         return Executor(
@@ -60,6 +62,8 @@ class Container:
         )
 
     def close(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
         self.database.dispose()
 
 
@@ -95,7 +99,20 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         crf=settings.preview_crf,
         segments=settings.preview_segments,
     )
-    router = load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
+    relay = build_relay(
+        settings.engine_registry,
+        environ=os.environ,  # upstream keys: read here, at the edge, never logged
+        database=database,
+        tasks=task_store,
+        files=files,
+        clock=clock,
+    )
+    router = load_router(
+        settings.engine_registry,
+        preview=preview,
+        device=settings.engine_device,
+        relayed=relay.engines if relay else None,
+    )
     networks = allowed_networks(settings)
     intake = PillowImageIntake(
         HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)
@@ -137,4 +154,5 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             timeout_s=settings.webhook_timeout_s,
         ),
         work_available=work_available,
+        relay=relay,
     )

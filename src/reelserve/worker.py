@@ -24,6 +24,8 @@ class WorkerPool:
         self._prefix = f"{socket.gethostname()}:{os.getpid()}"
 
     def start(self) -> None:
+        if self._container.relay is not None:
+            self._container.relay.start()  # parked tasks are checked where tasks run
         for index in range(self._count):
             thread = threading.Thread(
                 target=self._work,
@@ -46,6 +48,8 @@ class WorkerPool:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if self._container.relay is not None:
+            self._container.relay.stop()
 
     def _work(self, worker_id: str) -> None:
         executor = self._container.executor(worker_id)

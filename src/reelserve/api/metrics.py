@@ -14,8 +14,9 @@ instead.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,6 +28,20 @@ from sqlalchemy import Connection, DateTime, String, column, func, select, table
 
 from reelserve.bootstrap import Container
 from reelserve.domain.tasks import TaskStatus
+
+
+class RelayStatsLike(Protocol):
+    @property
+    def upstream(self) -> str: ...
+    @property
+    def state(self) -> object: ...
+    @property
+    def tasks(self) -> int: ...
+    @property
+    def checks(self) -> int: ...
+    @property
+    def resubmits(self) -> int: ...
+
 
 _BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 3600)
 _tasks = table(
@@ -95,6 +110,8 @@ class TaskCollector(Collector):
         yield deliveries
         yield from self._render.collect()
         yield from self._total.collect()
+        if self._container.relay is not None:
+            yield from _relay_metrics(self._container.relay.stats())
 
     def _observe_finished(self, conn: Connection) -> None:
         query = select(_tasks).where(_tasks.c.finished_at.is_not(None))
@@ -110,6 +127,33 @@ class TaskCollector(Collector):
                     (row.finished_at - row.started_at).total_seconds()
                 )
             self._seen_until = row.finished_at
+
+
+def _relay_metrics(stats: Iterable[RelayStatsLike]) -> Iterator[Metric]:
+    """Relayed tasks by upstream and state, status calls made, and crash-window resubmits."""
+    rows = list(stats)
+    parked = GaugeMetricFamily(
+        "reelserve_relay_tasks",
+        "Relayed tasks by upstream and state.",
+        labels=["upstream", "state"],
+    )
+    calls = CounterMetricFamily(
+        "reelserve_relay_status_calls", "Upstream status calls made.", labels=["upstream"]
+    )
+    window = CounterMetricFamily(
+        "reelserve_relay_crash_window_resubmits",
+        "Creates sent again after a crash between the upstream's answer and our commit.",
+        labels=["upstream"],
+    )
+    totals: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        parked.add_metric([row.upstream, str(row.state)], row.tasks)
+        checks, resubmits = totals.get(row.upstream, (0, 0))
+        totals[row.upstream] = (checks + row.checks, resubmits + row.resubmits)
+    for name, (checks, resubmits) in totals.items():
+        calls.add_metric([name], checks)
+        window.add_metric([name], resubmits)
+    yield from (parked, calls, window)
 
 
 def registry_for(container: Container) -> CollectorRegistry:

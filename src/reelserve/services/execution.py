@@ -11,13 +11,14 @@ import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from reelserve.domain import camera, catalog
 from reelserve.domain.errors import ReelserveError, TaskCancelled
 from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
 from reelserve.domain.ids import new_id
+from reelserve.domain.relay import TaskHandedOff
 from reelserve.domain.tasks import CANCELLED_MESSAGE, FailureKind, Phase, Progress, Task
 from reelserve.ports import Clock, Engine, FileStore, GenerationJob, RenderedVideo, TaskStore
 
@@ -121,8 +122,20 @@ class Executor:
         try:
             with _Watch(self._tasks, self._clock, task, token, self._times) as watch:
                 self._attempt(task, token, workdir, watch)
+        except TaskHandedOff as handed:  # after the watch stopped: its beats cannot undo this
+            self._hand_off(task, token, handed)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def _hand_off(self, task: Task, token: str, handed: TaskHandedOff) -> None:
+        """A parked task keeps its lease (and no worker slot) until its upstream deadline."""
+        if handed.lease_until is None:
+            return  # the engine ended the task itself
+        now = self._clock.now()
+        parked = Progress(phase=Phase.SUBMITTED)
+        beat = self._tasks.heartbeat(task.id, token, now, handed.lease_until - now, parked)
+        if not beat.alive:
+            log.info("task %s ended or moved on before it was parked", task.id)
 
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
         try:
@@ -131,6 +144,8 @@ class Executor:
                 return  # lease lost or cancelled while preparing
             engine = self._engine_for(task.model)
             video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
+        except TaskHandedOff:
+            raise
         except TaskCancelled:
             if watch.lost:  # paused or cut off past its lease: another attempt owns the task
                 log.warning("task %s: lease lost; attempt %s stopped", task.id, task.attempts)
@@ -181,22 +196,8 @@ class Executor:
         return target
 
     def _store(self, task: Task, token: str, video: RenderedVideo) -> None:
-        now = self._clock.now()
         key = f"outputs/{task.id}/attempt-{task.attempts}.mp4"
-        size = self._files.put_file(key, video.path)
-        record = FileRecord(
-            id=new_id(now),
-            owner_key_id=task.owner_key_id,
-            task_id=task.id,
-            storage_key=key,
-            filename=AIGC_VIDEO_FILENAME if task.aigc_watermark else VIDEO_FILENAME,
-            purpose=PURPOSE_VIDEO,
-            bytes=size,
-            created_at=now,
-        )
-        cost = catalog.MODELS[task.model].price(task.resolution, task.duration)
-        if not self._tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
-            self._files.delete(key)  # another attempt owns the task now: leave no orphan
+        if not record_result(self._tasks, self._files, task, token, video, key, self._clock.now()):
             log.warning("task %s: lease lost before the result was recorded", task.id)
 
     def _fail(self, task: Task, token: str, code: int, message: str, kind: FailureKind) -> None:
@@ -206,3 +207,32 @@ class Executor:
             task.id, token, now, code=code, message=message, kind=kind, cancelled=cancelled
         ):
             log.warning("task %s: lease lost before the failure was recorded", task.id)
+
+
+def record_result(
+    tasks: TaskStore,
+    files: FileStore,
+    task: Task,
+    token: str,
+    video: RenderedVideo,
+    key: str,
+    now: datetime,
+) -> bool:
+    """Store the MP4 under ``key`` and make it the task's result (a FileRecord, the catalog
+    price), only by the lease holder; False, leaving no orphan file, when the lease is gone."""
+    size = files.put_file(key, video.path)
+    record = FileRecord(
+        id=new_id(now),
+        owner_key_id=task.owner_key_id,
+        task_id=task.id,
+        storage_key=key,
+        filename=AIGC_VIDEO_FILENAME if task.aigc_watermark else VIDEO_FILENAME,
+        purpose=PURPOSE_VIDEO,
+        bytes=size,
+        created_at=now,
+    )
+    cost = catalog.MODELS[task.model].price(task.resolution, task.duration)
+    if tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
+        return True
+    files.delete(key)  # another attempt owns the task now
+    return False

@@ -56,6 +56,7 @@ _PIPELINE_KEYS = {
 _MODE_KEYS = {"t2v": Mode.T2V, "i2v": Mode.I2V, "fl2v": Mode.FL2V}
 _MODEL_KEYS = {"engine", "pipeline", "output_size", "fallback", *_MODE_KEYS}
 _ENGINES = ("preview", "diffusers")
+_RELAYED = "upstream"  # models and [upstreams.*] read by adapters/engines/upstream/config.py
 
 
 class RegistryError(Exception):
@@ -81,12 +82,20 @@ class EngineRouter:
         return list(unique.values())
 
 
-def load_router(path: Path | None, *, preview: Engine, device: str = "auto") -> EngineRouter:
-    """Read and check the registry at ``path`` (None: every model on ``preview``)."""
+def load_router(
+    path: Path | None,
+    *,
+    preview: Engine,
+    device: str = "auto",
+    relayed: Mapping[str, Engine] | None = None,
+) -> EngineRouter:
+    """Read and check the registry at ``path`` (None: every model on ``preview``).
+
+    ``relayed``: the engines of the models with ``engine = "upstream"`` (built by the relay)."""
     if path is None:
         return EngineRouter(preview, {})
     data = _read(path)
-    _check_keys(path, "the file", data, {"runtime", "pipelines", "models"})
+    _check_keys(path, "the file", data, {"runtime", "pipelines", "models", "upstreams"})
     runtime_table = _table(path, "runtime", data.get("runtime", {}))
     _check_keys(path, "[runtime]", runtime_table, {"max_loaded"})
     runtime = Runtime(device, max_loaded=int(runtime_table.get("max_loaded", 1)))
@@ -97,13 +106,15 @@ def load_router(path: Path | None, *, preview: Engine, device: str = "auto") -> 
     by_model: dict[str, Engine] = {}
     for raw_name, table in _table(path, "models", data.get("models", {})).items():
         table = _table(path, f"models.{raw_name}", table)
+        if table.get("engine") == _RELAYED:
+            continue
         name, engine = _model(path, raw_name, table, pipelines, runtime)
         if engine is not None:
             by_model[name] = _with_fallback(engine, preview, table, path, raw_name)
     if by_model:
         _require_extra(path)
         _preload(path, by_model, runtime)
-    return EngineRouter(preview, by_model)
+    return EngineRouter(preview, {**by_model, **(relayed or {})})
 
 
 def _read(path: Path) -> dict[str, Any]:
