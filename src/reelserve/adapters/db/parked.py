@@ -8,6 +8,7 @@ processes share the rows: a claim moves ``next_check_at`` ahead in the same stat
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -53,6 +54,7 @@ upstream_tasks = Table(
     Index("ix_upstream_tasks_due", "upstream", "state", "next_check_at"),
 )
 _OPEN = [state.value for state in OPEN]
+_BUSY = [ParkState.SUBMITTING.value, ParkState.PARKED.value, ParkState.COPYING.value]
 _c = upstream_tasks.c
 
 
@@ -105,6 +107,24 @@ class SqlParkedStore:
         with writing(self._engine) as conn:
             conn.execute(upstream_tasks.delete().where(_c.task_id == row.task_id))
             conn.execute(insert(upstream_tasks).values(values))
+
+    def reserve(self, task_id: str, upstream: str, room: int | None, now: datetime) -> bool:
+        with writing(self._engine) as conn:  # SQLite: BEGIN IMMEDIATE serialises this
+            if conn.dialect.name == "postgresql":
+                key = zlib.crc32(f"reelserve-relay:{upstream}".encode())
+                conn.execute(select(func.pg_advisory_xact_lock(key)))
+            if room is not None:
+                busy = select(func.count()).where(
+                    _c.upstream == upstream, _c.state.in_(_BUSY), _c.task_id != task_id
+                )
+                if conn.execute(busy).scalar_one() >= room:
+                    return False
+            stmt = (
+                update(upstream_tasks)
+                .where(_c.task_id == task_id)
+                .values(state=ParkState.SUBMITTING.value, upstream=upstream, updated_at=now)
+            )
+            return conn.execute(stmt).rowcount == 1
 
     def submitted(self, task_id: str, upstream: str, upstream_id: str, now: datetime) -> bool:
         stmt = (
@@ -182,8 +202,7 @@ class SqlParkedStore:
             conn.execute(stmt)
 
     def open_count(self, upstream: str) -> int:
-        busy = [ParkState.SUBMITTING.value, ParkState.PARKED.value, ParkState.COPYING.value]
-        query = select(func.count()).where(_c.upstream == upstream, _c.state.in_(busy))
+        query = select(func.count()).where(_c.upstream == upstream, _c.state.in_(_BUSY))
         with reading(self._engine) as conn:
             return int(conn.execute(query).scalar_one())
 

@@ -92,7 +92,7 @@ def _probe(upstream: str, path: Path) -> tuple[int, int, float, int]:
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
-                raise BadFile(upstream, 1000, "the file has no video stream")
+                raise BadFile(upstream, 1000, "not a playable MP4: no video stream (truncated?)")
             stream = container.streams.video[0]
             declared = stream.frames
             count = sum(1 for _ in container.decode(stream))

@@ -97,6 +97,11 @@ class ParkedStore(Protocol):
         """Insert (or replace) the row of a task about to be submitted or made to wait."""
         ...
 
+    def reserve(self, task_id: str, upstream: str, room: int | None, now: datetime) -> bool:
+        """Take a slot on ``upstream`` (state submitting) while fewer than ``room`` tasks are
+        open there (None: no limit); atomically, so two workers cannot both take the last."""
+        ...
+
     def submitted(self, task_id: str, upstream: str, upstream_id: str, now: datetime) -> bool:
         """Record the upstream id (state parked); False when the row is no longer open."""
         ...

@@ -118,7 +118,8 @@ class Relay:
         error: UpstreamError | None = None
         for name in route:
             upstream = self.upstreams[name]
-            if check_room and self.parked.open_count(name) >= upstream.config.max_in_flight:
+            room = upstream.config.max_in_flight if check_room else None
+            if not self.parked.reserve(row.task_id, name, room, self.clock.now()):
                 return self._wait(row, name, self.clock.now() + _seconds(1))
             try:
                 upstream_id = self._submit_to(upstream, row, job)
@@ -126,7 +127,7 @@ class Relay:
                 error = failure
                 continue  # 1008, a refused key, or repeated 5xx: the next upstream
             except Rejected as failure:
-                return self.end(task, row, failure.code, failure.message)
+                return self.end(task, row, *self.failure(failure))
             self.parked.submitted(task.id, name, upstream_id, self.clock.now())
             log.info("task %s: upstream %s task %s", task.id, name, upstream_id)
             return self.handed(row)
@@ -138,7 +139,6 @@ class Relay:
 
     def _submit_to(self, upstream: Upstream, row: ParkedTask, job: UpstreamJob) -> str:
         name = upstream.config.name
-        self.parked.move(row.task_id, ParkState.SUBMITTING, self.clock.now(), upstream=name)
         for attempt in range(_SUBMIT_TRIES):
             try:
                 upstream_id = upstream.client.submit(replace(job, model=self._model_for(job)))
