@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
 from tests.e2e.harness import FAST_LEASE, Api, inspect_mp4, png_data_url, wait_until
 from tests.e2e.server import Server, create_key
 
@@ -76,7 +77,7 @@ def test_a_relays_t2v_i2v_and_first_last_to_b(chain: Chain) -> None:
         ),
     ]
     views = chain.done(ids)
-    for task_id, view in views.items():
+    for view in views.values():
         assert view["status"] == "Success", view
         answer = chain.api.http.get("/v1/files/retrieve", params={"file_id": view["file_id"]})
         url = answer.json()["file"]["download_url"]
