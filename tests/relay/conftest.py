@@ -50,12 +50,18 @@ def upstream(mp4: bytes) -> Iterator[ScriptedUpstream]:
         yield server
 
 
-def registry(path: Path, upstreams: dict[str, str], route: list[str], **options: object) -> Path:
+def registry(
+    path: Path,
+    upstreams: dict[str, str],
+    route: list[str],
+    dialect: str = "minimax",
+    **options: object,
+) -> Path:
     lines = []
     for name, url in upstreams.items():
         lines += [
             f"[upstreams.{name}]",
-            'dialect = "minimax"',
+            f'dialect = "{dialect}"',
             f'base_url = "{url}/gw"',
             f'api_key_env = "{KEY_ENV}"',
             "poll_interval_s = 0.05",

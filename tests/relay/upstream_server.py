@@ -60,8 +60,11 @@ class ScriptedUpstream:
         self.max_open = 0  # the most tasks open (created, not finished) at one time
         self.downloads = 0
         self.auth_seen: set[str] = set()
+        self.deleted: list[str] = []
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        from tests.relay.dialects_server import DialectHandler
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), DialectHandler)
         self._server.upstream = self  # type: ignore[attr-defined]
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -94,25 +97,38 @@ class ScriptedUpstream:
                 self.by_key[key] = task.id
             return task.id
 
-    def query(self, task_id: str) -> dict[str, Any]:
+    def advance(self, task_id: str) -> tuple[str, int] | None:
+        """One status call: (v1 status, fail code), or None for an unknown task."""
         with self.lock:
             self.status_calls += 1
             task = self.tasks.get(task_id)
             if task is None:
-                return _resp(2013, "invalid params, task not found")
+                return None
             if task.outcome == "never" or task.polls_left > 0:
                 task.polls_left -= 1
-                status = "Queueing" if task.polls_left >= 1 else "Processing"
-                return {"task_id": task_id, "status": status, "file_id": "", **_resp(0)}
+                return ("Queueing" if task.polls_left >= 1 else "Processing"), 0
             task.finished = True
             if task.outcome.startswith("fail:"):
-                code = int(task.outcome.split(":")[1])
-                return {"task_id": task_id, "status": "Fail", **_resp(code, f"failure {code}")}
+                return "Fail", int(task.outcome.split(":")[1])
             task.file_id = task.file_id or str(next(_ids))
-            return {
-                "task_id": task_id, "status": "Success", "file_id": task.file_id,
-                "video_width": 160, "video_height": 90, **_resp(0),
-            }  # fmt: skip
+            return "Success", 0
+
+    def query(self, task_id: str) -> dict[str, Any]:
+        state = self.advance(task_id)
+        if state is None:
+            return _resp(2013, "invalid params, task not found")
+        status, code = state
+        if status == "Fail":
+            return {"task_id": task_id, "status": "Fail", **_resp(code, f"failure {code}")}
+        if status != "Success":
+            return {"task_id": task_id, "status": status, "file_id": "", **_resp(0)}
+        return {
+            "task_id": task_id, "status": "Success", "file_id": self.tasks[task_id].file_id,
+            "video_width": 160, "video_height": 90, **_resp(0),
+        }  # fmt: skip
+
+    def cdn_link(self, task_id: str) -> str:
+        return f"{self.url}/cdn/{self.tasks[task_id].file_id}.mp4?sig={next(_ids)}"
 
 
 def _resp(code: int, message: str = "success") -> dict[str, Any]:

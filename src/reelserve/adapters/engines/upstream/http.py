@@ -89,3 +89,14 @@ class UpstreamHttp:
 def _brief(response: httpx.Response) -> str:
     text = response.text[:300] if response.content else ""
     return text.replace("\n", " ") or response.reason_phrase
+
+
+def error_text(response: httpx.Response) -> str:
+    """The message of an error body: ``{"error": {"message": …}}`` (OpenAI, MiniMax V2)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {_brief(response)}"
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    return f"HTTP {response.status_code}: {message or _brief(response)}"
