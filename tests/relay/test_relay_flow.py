@@ -132,3 +132,29 @@ def test_the_upstream_key_never_shows(
     assert KEY not in failed.error_message and KEY not in json.dumps(repr(failed))
     assert KEY not in caplog.text  # type: ignore[attr-defined]
     assert "refused reelserve's API key" in relay.container.relay.problems()["fake"]  # type: ignore[union-attr]
+
+
+def test_a_submission_left_half_done_by_a_dead_poller_is_taken_over(
+    relaying: Callable[..., Relaying], upstream: ScriptedUpstream
+) -> None:
+    upstream.script.outcome = "never"
+    relay = relaying()
+    runtime = relay.container.relay
+    assert runtime is not None
+    task = relay.submit(prompt="half done")
+    relay.wait(task.id, until=lambda t: t.progress.phase is Phase.UPSTREAM_PROCESSING)
+    first = runtime.relay.parked.get(task.id)
+    assert first is not None
+    now = relay.container.clock.now()
+    runtime.relay.parked.move(
+        task.id,
+        ParkState.SUBMITTING,
+        now,
+        upstream_task_id=None,
+        next_check_at=now - timedelta(seconds=1),
+    )
+    upstream.tasks[next(iter(upstream.tasks))].outcome = "success"
+    assert relay.wait(task.id).status is TaskStatus.SUCCEEDED
+    row = runtime.relay.parked.get(task.id)
+    assert row is not None and row.resubmits == 1
+    assert row.upstream_task_id == first.upstream_task_id and len(upstream.tasks) == 1

@@ -108,7 +108,9 @@ class SqlParkedStore:
             conn.execute(upstream_tasks.delete().where(_c.task_id == row.task_id))
             conn.execute(insert(upstream_tasks).values(values))
 
-    def reserve(self, task_id: str, upstream: str, room: int | None, now: datetime) -> bool:
+    def reserve(
+        self, task_id: str, upstream: str, room: int | None, now: datetime, hold: timedelta
+    ) -> bool:
         with writing(self._engine) as conn:  # SQLite: BEGIN IMMEDIATE serialises this
             if conn.dialect.name == "postgresql":
                 key = zlib.crc32(f"reelserve-relay:{upstream}".encode())
@@ -122,7 +124,12 @@ class SqlParkedStore:
             stmt = (
                 update(upstream_tasks)
                 .where(_c.task_id == task_id)
-                .values(state=ParkState.SUBMITTING.value, upstream=upstream, updated_at=now)
+                .values(
+                    state=ParkState.SUBMITTING.value,
+                    upstream=upstream,
+                    next_check_at=now + hold,
+                    updated_at=now,
+                )
             )
             return conn.execute(stmt).rowcount == 1
 

@@ -80,16 +80,19 @@ class UpstreamPoller:
         for row in relay.parked.cancel_requested(name):
             self.cancel(row)
             done += 1
+        batch = max(1, int(self._config.max_status_per_s))
         free = self._config.max_in_flight - relay.parked.open_count(name)
         hold = timedelta(seconds=self._config.poll_interval_s)
         if free > 0:
             for row in relay.parked.claim_due(name, [ParkState.WAITING], now, free, hold):
                 self._submit_waiting(row)
                 done += 1
+        for row in relay.parked.claim_due(name, [ParkState.SUBMITTING], now, batch, hold):
+            self._submit_waiting(row)  # its submitter died mid-create: the crash window
+            done += 1
         for row in relay.parked.claim_due(name, [ParkState.COPYING], now, self._room(), COPY_HOLD):
             self._start_copy(row, None)
             done += 1
-        batch = max(1, int(self._config.max_status_per_s))
         for row in relay.parked.claim_due(name, [ParkState.PARKED], now, batch, hold):
             if not self._upstream.pacer.wait(self._stop):
                 break
@@ -105,7 +108,10 @@ class UpstreamPoller:
         task = self._relay.active(row)
         if task is None:
             return
-        handed = self._relay.submit(task, row)
+        if row.state is ParkState.SUBMITTING:
+            handed = self._relay.resubmit(task, row)
+        else:
+            handed = self._relay.submit(task, row)
         if handed.lease_until is not None and task.lease is not None:
             self._relay.progress(task, row, Phase.SUBMITTED)
 

@@ -97,9 +97,12 @@ class ParkedStore(Protocol):
         """Insert (or replace) the row of a task about to be submitted or made to wait."""
         ...
 
-    def reserve(self, task_id: str, upstream: str, room: int | None, now: datetime) -> bool:
+    def reserve(
+        self, task_id: str, upstream: str, room: int | None, now: datetime, hold: timedelta
+    ) -> bool:
         """Take a slot on ``upstream`` (state submitting) while fewer than ``room`` tasks are
-        open there (None: no limit); atomically, so two workers cannot both take the last."""
+        open there (None: no limit); atomically, so two workers cannot both take the last.
+        A row still submitting ``hold`` later is taken by a poller (its submitter died)."""
         ...
 
     def submitted(self, task_id: str, upstream: str, upstream_id: str, now: datetime) -> bool:

@@ -111,6 +111,15 @@ class Relay:
         self.parked.begin(row, now)
         return self.submit(task, row)
 
+    def resubmit(self, task: Task, row: ParkedTask) -> TaskHandedOff:
+        """The crash window: a create may have reached the upstream whose answer we never
+        committed. Submit again with the same key (docs/relay.md), and count it."""
+        log.warning(
+            "task %s: submitting again after a crash (key %s)", task.id, row.idempotency_key
+        )
+        self.parked.resubmitting(task.id, self.clock.now())
+        return self.submit(task, row, check_room=False)
+
     def submit(self, task: Task, row: ParkedTask, *, check_room: bool = True) -> TaskHandedOff:
         """Try the route from ``row.upstream`` on: parked, waiting, or the task ended."""
         job = self._job(task, row)
@@ -119,7 +128,8 @@ class Relay:
         for name in route:
             upstream = self.upstreams[name]
             room = upstream.config.max_in_flight if check_room else None
-            if not self.parked.reserve(row.task_id, name, room, self.clock.now()):
+            hold = _seconds(_SUBMIT_TRIES * (upstream.config.timeout_s + 5))
+            if not self.parked.reserve(row.task_id, name, room, self.clock.now(), hold):
                 return self._wait(row, name, self.clock.now() + _seconds(1))
             try:
                 upstream_id = self._submit_to(upstream, row, job)
