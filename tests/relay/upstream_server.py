@@ -30,6 +30,13 @@ KEY = "sk-upstream-test-7f3a9c"
 _ids = itertools.count(300_000_000_000_001)
 
 
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that went away (a killed server) is part of the script
+
+
 @dataclass
 class UpstreamTask:
     id: str
@@ -64,7 +71,7 @@ class ScriptedUpstream:
         self.lock = threading.Lock()
         from tests.relay.dialects_server import DialectHandler
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), DialectHandler)
+        self._server = _Quiet(("127.0.0.1", 0), DialectHandler)
         self._server.upstream = self  # type: ignore[attr-defined]
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"

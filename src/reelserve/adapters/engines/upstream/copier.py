@@ -94,6 +94,7 @@ def _probe(upstream: str, path: Path) -> tuple[int, int, float, int]:
             if not container.streams.video:
                 raise BadFile(upstream, 1000, "not a playable MP4: no video stream (truncated?)")
             stream = container.streams.video[0]
+            stream.thread_type = "AUTO"  # frame threads: decoding dominates the copy
             declared = stream.frames
             count = sum(1 for _ in container.decode(stream))
             rate = float(stream.average_rate or stream.guessed_rate or 0)
