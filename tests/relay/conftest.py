@@ -107,7 +107,10 @@ def relaying(
     made: list[Relaying] = []
 
     def make(
-        route: list[str] | None = None, extra: dict[str, str] | None = None, **options: object
+        route: list[str] | None = None,
+        extra: dict[str, str] | None = None,
+        database_url: str | None = None,
+        **options: object,
     ) -> Relaying:
         urls = {"fake": upstream.url, **(extra or {})}
         path = registry(tmp_path / "engines.toml", urls, route or ["fake"], **options)
