@@ -31,10 +31,6 @@ class ParkState(enum.StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
 
-    @property
-    def open(self) -> bool:
-        return self in OPEN
-
 
 OPEN = frozenset({ParkState.WAITING, ParkState.SUBMITTING, ParkState.PARKED, ParkState.COPYING})
 
