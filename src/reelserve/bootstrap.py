@@ -106,6 +106,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         tasks=task_store,
         files=files,
         clock=clock,
+        public_url=settings.public_url,  # upstreams push status hints there
     )
     router = load_router(
         settings.engine_registry,

@@ -64,10 +64,15 @@ def registry(
             f'dialect = "{dialect}"',
             f'base_url = "{url}/gw"',
             f'api_key_env = "{KEY_ENV}"',
-            "poll_interval_s = 0.05",
-            "max_status_per_s = 200",
-            "timeout_s = 5",
-            *(f"{key} = {value!r}" for key, value in options.items()),
+            *(
+                f"{key} = {value!r}"
+                for key, value in {
+                    "poll_interval_s": 0.05,
+                    "max_status_per_s": 200,
+                    "timeout_s": 5,
+                    **options,
+                }.items()
+            ),
         ]
     lines += ['[models."MiniMax-Hailuo-02"]', 'engine = "upstream"', f"upstream = {route!r}"]
     path.write_text("\n".join(lines).replace("'", '"') + "\n")

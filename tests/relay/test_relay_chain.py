@@ -19,13 +19,13 @@ pytestmark = pytest.mark.slow
 _FRAMES = 150  # 6 s at 25 fps
 
 
-def _registry(path: Path, b_url: str) -> Path:
+def _registry(path: Path, b_url: str, poll_interval_s: float) -> Path:
     path.write_text(
         "[upstreams.b]\n"
         'dialect = "minimax"\n'
         f'base_url = "{b_url}"\n'
         'api_key_env = "RELAY_B_KEY"\n'
-        "poll_interval_s = 0.2\n"
+        f"poll_interval_s = {poll_interval_s}\n"
         "max_status_per_s = 50\n"
         "deadline_s = 600\n"
         '[models."MiniMax-Hailuo-02"]\n'
@@ -36,14 +36,16 @@ def _registry(path: Path, b_url: str) -> Path:
 
 
 class Chain:
-    def __init__(self, root: Path) -> None:
-        self.b = Server(root / "b", **FAST_LEASE)
+    def __init__(self, root: Path, poll_interval_s: float = 0.2, hints: bool = False) -> None:
+        self.b = Server(root / "b", REELSERVE_ALLOW_NETWORKS="127.0.0.0/8", **FAST_LEASE)
         b_key = create_key(self.b.data_dir, "relay-a")
         self.b_admin = Api(self.b.url, b_key)
-        registry = _registry(root / "engines.toml", self.b.url)
+        registry = _registry(root / "engines.toml", self.b.url, poll_interval_s)
         self.a = Server(
             root / "a", REELSERVE_ENGINE_REGISTRY=str(registry), RELAY_B_KEY=b_key, **FAST_LEASE
         )
+        if hints:  # A passes its own hint route as callback_url; B pushes there
+            self.a.env["REELSERVE_PUBLIC_URL"] = self.a.url
         self.a_key = create_key(self.a.data_dir, "client")
         self.api = Api(self.a.url, self.a_key, timeout=60)
 
@@ -57,8 +59,8 @@ class Chain:
 
 
 @pytest.fixture
-def chain(tmp_path: Path) -> Iterator[Chain]:
-    built = Chain(tmp_path)
+def chain(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Chain]:
+    built = Chain(tmp_path, **getattr(request, "param", {}))
     built.b.start()
     built.a.start()
     yield built
@@ -106,3 +108,13 @@ def test_kill_9_of_a_and_b_with_tasks_in_flight(chain: Chain) -> None:
     assert len(chain.b_admin.tasks()) == len(ids)  # no duplicate upstream submissions
     for view in views.values():
         assert inspect_mp4(chain.api.download(str(view["file_id"]))).frames == _FRAMES
+
+
+@pytest.mark.parametrize("chain", [{"poll_interval_s": 600, "hints": True}], indirect=True)
+def test_b_pushes_are_hints_that_bring_the_check_forward(chain: Chain) -> None:
+    """A checks each task every 600 s; only B's pushes to A's hint route can end it sooner."""
+    task_id = chain.api.create({"model": "MiniMax-Hailuo-02", "prompt": "pushed"})
+    (view,) = chain.done([task_id], timeout=120).values()
+    assert view["status"] == "Success"
+    (seen,) = chain.b_admin.tasks().values()
+    assert seen["status"] == "succeeded"

@@ -16,6 +16,7 @@ from reelserve.api import (
     metrics,
     minimax,
     ops,
+    relay_hints,
     tasks_ext,
     ui,
     vtrix,
@@ -105,6 +106,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(events.router)
     app.include_router(ops.router)
     app.include_router(metrics.router)
+    app.include_router(relay_hints.router)
     app.state.metrics_registry = metrics.registry_for(container)
     ui.mount(app)
     _documented(app)

@@ -222,6 +222,19 @@ class SqlParkedStore:
         with reading(self._engine) as conn:
             return [_row(r) for r in conn.execute(query).mappings().all()]
 
+    def hint(self, upstream: str, upstream_task_id: str, now: datetime) -> bool:
+        stmt = (
+            update(upstream_tasks)
+            .where(
+                _c.upstream == upstream,
+                _c.upstream_task_id == upstream_task_id,
+                _c.state == ParkState.PARKED.value,
+            )
+            .values(next_check_at=now)
+        )
+        with writing(self._engine) as conn:
+            return conn.execute(stmt).rowcount == 1
+
     def stats(self) -> list[RelayStats]:
         query = select(
             _c.upstream, _c.state, func.count(), func.sum(_c.checks), func.sum(_c.resubmits)

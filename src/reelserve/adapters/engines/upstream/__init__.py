@@ -41,6 +41,12 @@ class RelayRuntime:
         for poller in self._pollers:
             poller.stop()
 
+    def hint(self, upstream: str, upstream_task_id: str) -> bool:
+        """An upstream pushed news of a task: check it now (the status call decides)."""
+        if upstream not in self.relay.upstreams:
+            return False
+        return self.relay.parked.hint(upstream, upstream_task_id, self.relay.clock.now())
+
     def stats(self) -> list[RelayStats]:
         return self.relay.parked.stats()
 
@@ -60,6 +66,7 @@ def build_relay(
     tasks: TaskStore,
     files: FileStore,
     clock: Clock,
+    public_url: str | None = None,
 ) -> RelayRuntime | None:
     if path is None:
         return None
@@ -82,5 +89,6 @@ def build_relay(
         parked=SqlParkedStore(database),
         files=files,
         clock=clock,
+        public_url=public_url,
     )
     return RelayRuntime(relay)

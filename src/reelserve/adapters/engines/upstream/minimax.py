@@ -45,6 +45,8 @@ class MinimaxClient:
             body["first_frame_image"] = png_data_url(job.first_frame)
         if job.last_frame is not None:
             body["last_frame_image"] = png_data_url(job.last_frame)
+        if job.callback_url:
+            body["callback_url"] = job.callback_url
         response = self._http.call(
             "POST",
             "/v1/video_generation",

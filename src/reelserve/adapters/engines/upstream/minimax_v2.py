@@ -57,6 +57,8 @@ class MinimaxV2Client:
             "ratio": ratio_v2(job.width, job.height, job.first_frame is not None),
             "aigc_watermark": job.watermark,
         }
+        if job.callback_url:
+            body["callback_url"] = job.callback_url
         response = self._http.call(
             "POST", "/v2/video_generation", json=body,
             headers={"Idempotency-Key": job.idempotency_key},

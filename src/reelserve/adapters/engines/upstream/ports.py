@@ -33,6 +33,7 @@ class UpstreamJob:
     first_frame: bytes | None
     last_frame: bytes | None
     idempotency_key: str
+    callback_url: str | None = None  # our hint route, where the dialect takes one
 
 
 class UpstreamState(enum.StrEnum):
@@ -134,6 +135,10 @@ class ParkedStore(Protocol):
 
     def cancel_requested(self, upstream: str) -> list[ParkedTask]:
         """Open rows whose task's owner asked to cancel it."""
+        ...
+
+    def hint(self, upstream: str, upstream_task_id: str, now: datetime) -> bool:
+        """Make a parked task due now; False when no open row has that upstream id."""
         ...
 
     def stats(self) -> list[RelayStats]: ...

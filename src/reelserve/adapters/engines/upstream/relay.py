@@ -26,7 +26,7 @@ from reelserve.adapters.engines.upstream.errors import (
 from reelserve.adapters.engines.upstream.pacer import Pacer
 from reelserve.adapters.engines.upstream.ports import ParkedStore, UpstreamClient, UpstreamJob
 from reelserve.domain.relay import ParkedTask, ParkState, TaskHandedOff, idempotency_key
-from reelserve.domain.tasks import FailureKind, Phase, Progress, Task
+from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
 from reelserve.ports import Clock, FileStore, TaskStore
 
 log = logging.getLogger("reelserve.relay")
@@ -73,12 +73,14 @@ class Relay:
         files: FileStore,
         clock: Clock,
         retry_pause_s: float = 0.5,
+        public_url: str | None = None,
     ) -> None:
         self.upstreams = dict(upstreams)
         self.models = dict(models)
         self.tasks, self.parked, self.files, self.clock = tasks, parked, files, clock
         self.health = RelayHealth()
         self._pause_s = retry_pause_s
+        self._public_url = public_url.rstrip("/") if public_url else None
         self._secrets = [u.config.key.reveal() for u in upstreams.values() if u.config.key]
 
     # --- handing a task off -------------------------------------------------------------
@@ -151,7 +153,9 @@ class Relay:
         name = upstream.config.name
         for attempt in range(_SUBMIT_TRIES):
             try:
-                upstream_id = upstream.client.submit(replace(job, model=self._model_for(job)))
+                upstream_id = upstream.client.submit(
+                    replace(job, model=self._model_for(job), callback_url=self._hints(name))
+                )
             except Retryable:
                 if attempt == _SUBMIT_TRIES - 1:
                     raise
@@ -163,6 +167,10 @@ class Relay:
             self.health.clear(name)
             return upstream_id
         raise AssertionError("unreachable")
+
+    def _hints(self, name: str) -> str | None:
+        """Where the upstream may push (api/relay_hints.py): only with a public URL."""
+        return f"{self._public_url}/v1/relay/hints/{name}" if self._public_url else None
 
     def _model_for(self, job: UpstreamJob) -> str:
         relayed = self.models.get(job.model)
@@ -238,7 +246,7 @@ class Relay:
         if task is not None and task.status.active and task.lease is not None:
             return task
         if task is None or task.status.terminal:
-            done = task is not None and task.status.value == "succeeded"
+            done = task is not None and task.status is TaskStatus.SUCCEEDED
             self.parked.move(
                 row.task_id, ParkState.DONE if done else ParkState.FAILED, self.clock.now()
             )
