@@ -96,7 +96,7 @@ class Relaying:
     ) -> Task:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            task = self.container.task_store.get(task_id)
+            task = self.container.repository.get(task_id)
             assert task is not None
             if (until or (lambda t: t.status.terminal))(task):
                 return task

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from reelserve.adapters.engines.preview import PreviewEngine
-from reelserve.adapters.engines.registry import load_router
+from reelserve.adapters.engines.registry import RegistryError, load_router
 from reelserve.adapters.engines.upstream.config import UpstreamConfigError, load
+from reelserve.adapters.engines.upstream.engine import UpstreamEngine
 from reelserve.adapters.engines.upstream.http import Secret
 
 GOOD = """
@@ -82,11 +83,24 @@ def test_secrets_hide_in_repr_and_str() -> None:
     assert "sk-live-123" not in repr(secret) + str(secret) and secret.reveal() == "sk-live-123"
 
 
-def test_the_registry_accepts_the_relay_tables_and_takes_its_engines(tmp_path: Path) -> None:
+def test_the_registry_builds_the_upstream_kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MM_KEY", "sk-secret-1")
     path = tmp_path / "engines.toml"
     path.write_text(GOOD)
     preview = PreviewEngine()
-    relayed = PreviewEngine()  # any Engine stands in for the relay's here
-    router = load_router(path, preview=preview, relayed={"MiniMax-Hailuo-02": relayed})
-    assert router.engine_for("MiniMax-Hailuo-02") is relayed
+    router = load_router(path, preview=preview)
+    relayed = router.engine_for("MiniMax-Hailuo-02")
+    assert isinstance(relayed, UpstreamEngine) and relayed.name == "upstream:minimax|backup"
     assert router.engine_for("T2V-01") is preview
+
+
+def test_a_registry_mistake_in_the_relay_tables_is_a_registry_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MM_KEY", raising=False)
+    path = tmp_path / "engines.toml"
+    path.write_text(GOOD)
+    with pytest.raises(RegistryError, match="'MM_KEY', which is not set"):
+        load_router(path, preview=PreviewEngine())

@@ -16,8 +16,7 @@ from tests.relay.upstream_server import KEY, ScriptedUpstream
 
 
 def stored_bytes(relay: Relaying, file_id: str) -> bytes:
-    record = relay.container.task_store.get_file(file_id)
-    assert record is not None
+    record = relay.container.tasks.get_file(relay.owner, file_id)
     with relay.container.files.open(record.storage_key) as handle:
         return handle.read()
 
@@ -98,9 +97,7 @@ def test_the_crash_window_resubmits_with_the_same_key_and_is_counted(
     runtime = relay.container.relay
     assert runtime is not None
     task = relay.submit(prompt="crash window")
-    claimed = relay.container.task_store.claim(
-        "w", relay.container.clock.now(), timedelta(seconds=5)
-    )
+    claimed = relay.container.queue.claim("w", relay.container.clock.now(), timedelta(seconds=5))
     assert claimed is not None and claimed.id == task.id
     key = idempotency_key(task.id, 1)
     handed = runtime.relay.hand_off(claimed)  # commits 'submitting', then the create …

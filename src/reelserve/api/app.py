@@ -107,7 +107,9 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(metrics.router)
     app.include_router(relay_hints.router)
-    app.state.metrics_registry = metrics.registry_for(container)
+    app.state.metrics_registry = metrics.registry_for(
+        container.stats, relay=lambda: container.relay.stats() if container.relay else []
+    )
     ui.mount(app)
     _documented(app)
     app.add_middleware(ops.AccessLog)

@@ -14,15 +14,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from reelserve.domain import camera, catalog
 from reelserve.domain.errors import ReelserveError, TaskCancelled
 from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
 from reelserve.domain.ids import new_id
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.relay import TaskHandedOff
-from reelserve.domain.tasks import CANCELLED_MESSAGE, FailureKind, Phase, Progress, Task
-from reelserve.ports import Clock, Engine, FileStore, GenerationJob, RenderedVideo, TaskStore
+from reelserve.domain.tasks import (
+    CANCELLED,
+    Failure,
+    FailureKind,
+    Phase,
+    Progress,
+    Success,
+    Task,
+    TaskStatus,
+)
+from reelserve.ports import Clock, Engine, FileStore, TaskQueue
+from reelserve.services.slots import SlotGroup, Slots
 
 log = logging.getLogger("reelserve.execution")
+_ENGINE = FailureKind.ENGINE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,7 +46,7 @@ class _Watch:
     """Heartbeats in the background; remembers the latest progress, cancel and lease loss."""
 
     def __init__(
-        self, store: TaskStore, clock: Clock, task: Task, token: str, times: LeaseTimes
+        self, store: TaskQueue, clock: Clock, task: Task, token: str, times: LeaseTimes
     ) -> None:
         self._store, self._clock, self._task, self._token = store, clock, task, token
         self._times = times
@@ -83,12 +94,13 @@ class Executor:
     def __init__(
         self,
         *,
-        tasks: TaskStore,
+        tasks: TaskQueue,
         files: FileStore,
         engine_for: Callable[[str], Engine],
         clock: Clock,
         worker_id: str,
         times: LeaseTimes = LeaseTimes(),
+        slots: Slots | None = None,
     ) -> None:
         self._tasks = tasks
         self._files = files
@@ -96,14 +108,30 @@ class Executor:
         self._clock = clock
         self.worker_id = worker_id
         self._times = times
+        self._slots = slots or Slots(groups=[SlotGroup(None, capacity=None)])
 
     def run_next(self) -> Task | None:
-        """Claim the oldest queued task and run it to the end; None when the queue was empty."""
-        task = self._tasks.claim(self.worker_id, self._clock.now(), self._times.lease_for)
-        if task is None:
-            return None
-        self.run(task)
-        return task
+        """Take a free slot, then claim the oldest queued task it can run and run it to the end.
+
+        The slot comes first, so a task is Processing only while it really runs; None when no
+        slot was free or no task fits the free ones.
+        """
+        for group in self._slots.groups:
+            if not group.try_take():
+                continue
+            task = None
+            try:
+                task = self._tasks.claim(
+                    self.worker_id, self._clock.now(), self._times.lease_for, models=group.models
+                )
+                if task is not None:
+                    self.run(task)
+            finally:
+                group.give_back()
+            if task is not None:
+                self._slots.on_free()
+                return task
+        return None
 
     def reap(self) -> None:
         result = self._tasks.reap(self._clock.now())
@@ -140,7 +168,7 @@ class Executor:
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
         try:
             job = self._prepare(task, workdir)
-            if not self._tasks.start_processing(task.id, token, self._clock.now()):
+            if not self._tasks.transition(task.id, token, self._clock.now(), TaskStatus.PROCESSING):
                 return  # lease lost or cancelled while preparing
             engine = self._engine_for(task.model)
             video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
@@ -150,18 +178,18 @@ class Executor:
             if watch.lost:  # paused or cut off past its lease: another attempt owns the task
                 log.warning("task %s: lease lost; attempt %s stopped", task.id, task.attempts)
             else:
-                self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
+                self._end(task, token, CANCELLED)
             return
         except ReelserveError as error:
-            self._fail(task, token, error.code, error.status_msg, FailureKind.ENGINE)
+            self._end(task, token, Failure(code=error.code, message=error.status_msg, kind=_ENGINE))
             return
         except Exception as error:  # an engine bug must fail the task, never leave it stuck
             log.exception("task %s failed", task.id)
             message = f"unknown error, generation failed: {type(error).__name__}: {error}"
-            self._fail(task, token, 1000, message, FailureKind.ENGINE)
+            self._end(task, token, Failure(code=1000, message=message, kind=_ENGINE))
             return
         if watch.cancelled and not watch.lost:
-            self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
+            self._end(task, token, CANCELLED)
             return
         watch.report(Phase.STORING, video.frame_count, video.frame_count)
         self._store(task, token, video)
@@ -176,7 +204,7 @@ class Executor:
             prompt=task.prompt,
             raw_prompt=task.camera_prompt,
             prompt_optimizer=task.prompt_optimizer,
-            plan=camera.parse(task.camera_prompt),
+            plan=task.plan,  # parsed once, at submit
             first_frame=first,
             last_frame=last,
             width=task.width,
@@ -200,17 +228,14 @@ class Executor:
         if not record_result(self._tasks, self._files, task, token, video, key, self._clock.now()):
             log.warning("task %s: lease lost before the result was recorded", task.id)
 
-    def _fail(self, task: Task, token: str, code: int, message: str, kind: FailureKind) -> None:
-        cancelled = kind is FailureKind.CANCELLED
+    def _end(self, task: Task, token: str, reason: Failure) -> None:
         now = self._clock.now()
-        if not self._tasks.fail(
-            task.id, token, now, code=code, message=message, kind=kind, cancelled=cancelled
-        ):
+        if not self._tasks.transition(task.id, token, now, reason.status, result=reason):
             log.warning("task %s: lease lost before the failure was recorded", task.id)
 
 
 def record_result(
-    tasks: TaskStore,
+    tasks: TaskQueue,
     files: FileStore,
     task: Task,
     token: str,
@@ -218,8 +243,8 @@ def record_result(
     key: str,
     now: datetime,
 ) -> bool:
-    """Store the MP4 under ``key`` and make it the task's result (a FileRecord, the catalog
-    price), only by the lease holder; False, leaving no orphan file, when the lease is gone."""
+    """Store the MP4 under ``key`` and make it the task's result (charged at the price fixed
+    at submit), only by the lease holder; False, leaving no orphan file, when the lease is gone."""
     size = files.put_file(key, video.path)
     record = FileRecord(
         id=new_id(now),
@@ -231,8 +256,8 @@ def record_result(
         bytes=size,
         created_at=now,
     )
-    cost = catalog.MODELS[task.model].price(task.resolution, task.duration)
-    if tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
+    success = Success(file=record, video=video)
+    if tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):
         return True
     files.delete(key)  # another attempt owns the task now
     return False

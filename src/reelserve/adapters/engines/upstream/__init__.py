@@ -1,28 +1,26 @@
 """The relay engine: models served by an upstream video API (docs/relay.md).
 
-``build_relay`` is the one entry point the composition root calls; it returns None when the
-registry relays nothing.
+``kind.make`` builds the engines wherever the registry is read; ``bind_relay`` is the one entry
+point the composition root calls where tasks run: it binds them to the database and files and
+returns the runtime (pollers), or None when the registry relays nothing.
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Iterable
 
 from sqlalchemy import Engine as DbEngine
 
 from reelserve.adapters.db.parked import SqlParkedStore
 from reelserve.adapters.engines.upstream.clients import client_for
-from reelserve.adapters.engines.upstream.config import UpstreamConfigError, load
-from reelserve.adapters.engines.upstream.engine import UpstreamEngine
+from reelserve.adapters.engines.upstream.engine import RelayBinding
 from reelserve.adapters.engines.upstream.pacer import Pacer
 from reelserve.adapters.engines.upstream.poller import UpstreamPoller
 from reelserve.adapters.engines.upstream.ports import RelayStats
 from reelserve.adapters.engines.upstream.relay import Relay, Upstream
-from reelserve.ports import Clock, Engine, FileStore, TaskStore
+from reelserve.ports import Clock, Engine, FileStore, TaskQueue, TaskRepository
 
-__all__ = ["RelayRuntime", "UpstreamConfigError", "build_relay"]
+__all__ = ["RelayRuntime", "bind_relay"]
 
 
 class RelayRuntime:
@@ -30,7 +28,6 @@ class RelayRuntime:
 
     def __init__(self, relay: Relay) -> None:
         self.relay = relay
-        self.engines: dict[str, Engine] = {m: UpstreamEngine(m, relay) for m in relay.models}
         self._pollers = [UpstreamPoller(relay, name) for name in relay.upstreams]
 
     def start(self) -> None:
@@ -58,37 +55,37 @@ class RelayRuntime:
             upstream.client.close()
 
 
-def build_relay(
-    path: Path | None,
+def bind_relay(
+    engines: Iterable[Engine],
     *,
-    environ: Mapping[str, str],
     database: DbEngine,
-    tasks: TaskStore,
+    queue: TaskQueue,
+    repository: TaskRepository,
     files: FileStore,
     clock: Clock,
     public_url: str | None = None,
 ) -> RelayRuntime | None:
-    if path is None:
+    bindings = {
+        id(b): b
+        for e in engines
+        if isinstance(b := getattr(e, "relay_binding", None), RelayBinding)
+    }
+    if not bindings:
         return None
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
-        return None  # the registry reports an unreadable file itself
-    config = load(path, data, environ)
-    if config is None:
-        return None
+    (binding,) = bindings.values()  # one registry file, one binding
+    config = binding.config
     upstreams = {
         name: Upstream(config=c, client=client_for(c), pacer=Pacer(c.max_status_per_s))
         for name, c in config.upstreams.items()
     }
-    relay = Relay(
+    binding.relay = Relay(
         upstreams=upstreams,
         models=config.models,
-        tasks=tasks,
+        queue=queue,
+        repository=repository,
         parked=SqlParkedStore(database),
         files=files,
         clock=clock,
         public_url=public_url,
     )
-    return RelayRuntime(relay)
+    return RelayRuntime(binding.relay)

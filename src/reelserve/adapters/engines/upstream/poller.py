@@ -27,9 +27,9 @@ from reelserve.adapters.engines.upstream.errors import (
 )
 from reelserve.adapters.engines.upstream.ports import UpstreamState, UpstreamStatus
 from reelserve.adapters.engines.upstream.relay import Relay, Upstream
+from reelserve.domain.jobs import RenderedVideo
 from reelserve.domain.relay import ParkedTask, ParkState
 from reelserve.domain.tasks import CANCELLED_MESSAGE, Phase, Task
-from reelserve.ports import RenderedVideo
 from reelserve.services.execution import record_result
 
 log = logging.getLogger("reelserve.relay")
@@ -229,7 +229,7 @@ class UpstreamPoller:
         )  # fmt: skip
         # A key of its own: a copy that loses the race deletes its file, never the winner's.
         key = f"outputs/{task.id}/upstream-{task.attempts}-{secrets.token_hex(4)}.mp4"
-        if record_result(relay.tasks, relay.files, task, task.lease.token, rendered, key, now):
+        if record_result(relay.queue, relay.files, task, task.lease.token, rendered, key, now):
             relay.parked.move(row.task_id, ParkState.DONE, now, sha256=video.sha256)
             log.info("task %s: copied %d bytes from %s", task.id, video.bytes, row.upstream)
         else:
@@ -239,7 +239,7 @@ class UpstreamPoller:
 
     def cancel(self, row: ParkedTask) -> None:
         self._cancel_upstream(row)
-        task = self._relay.tasks.get(row.task_id)
+        task = self._relay.repository.get(row.task_id)
         if task is not None and task.status.active:
             self._relay.end(task, row, 1000, CANCELLED_MESSAGE, cancelled=True)
         else:

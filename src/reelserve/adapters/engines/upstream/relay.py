@@ -26,8 +26,8 @@ from reelserve.adapters.engines.upstream.errors import (
 from reelserve.adapters.engines.upstream.pacer import Pacer
 from reelserve.adapters.engines.upstream.ports import ParkedStore, UpstreamClient, UpstreamJob
 from reelserve.domain.relay import ParkedTask, ParkState, TaskHandedOff, idempotency_key
-from reelserve.domain.tasks import FailureKind, Phase, Progress, Task, TaskStatus
-from reelserve.ports import Clock, FileStore, TaskStore
+from reelserve.domain.tasks import Failure, FailureKind, Phase, Progress, Task, TaskStatus
+from reelserve.ports import Clock, FileStore, TaskQueue, TaskRepository
 
 log = logging.getLogger("reelserve.relay")
 
@@ -68,7 +68,8 @@ class Relay:
         *,
         upstreams: Mapping[str, Upstream],
         models: Mapping[str, RelayedModel],
-        tasks: TaskStore,
+        queue: TaskQueue,
+        repository: TaskRepository,
         parked: ParkedStore,
         files: FileStore,
         clock: Clock,
@@ -77,7 +78,8 @@ class Relay:
     ) -> None:
         self.upstreams = dict(upstreams)
         self.models = dict(models)
-        self.tasks, self.parked, self.files, self.clock = tasks, parked, files, clock
+        self.queue, self.repository = queue, repository
+        self.parked, self.files, self.clock = parked, files, clock
         self.health = RelayHealth()
         self._pause_s = retry_pause_s
         self._public_url = public_url.rstrip("/") if public_url else None
@@ -231,10 +233,8 @@ class Relay:
         now = self.clock.now()
         kind = FailureKind.CANCELLED if cancelled else FailureKind.UPSTREAM
         if task.lease is not None:
-            self.tasks.fail(
-                task.id, task.lease.token, now, code=code, message=self.redact(message),
-                kind=kind, cancelled=cancelled,
-            )  # fmt: skip
+            failure = Failure(code=code, message=self.redact(message), kind=kind)
+            self.queue.transition(task.id, task.lease.token, now, failure.status, result=failure)
         state = ParkState.CANCELLED if cancelled else ParkState.FAILED
         self.parked.move(task.id, state, now)
         log.info("task %s: ended (%s %s)", task.id, code, message)
@@ -242,7 +242,7 @@ class Relay:
 
     def active(self, row: ParkedTask) -> Task | None:
         """The task, while a worker or parked lease holds it; closes the row of an ended one."""
-        task = self.tasks.get(row.task_id)
+        task = self.repository.get(row.task_id)
         if task is not None and task.status.active and task.lease is not None:
             return task
         if task is None or task.status.terminal:
@@ -259,7 +259,7 @@ class Relay:
             return task.cancel_requested
         now = self.clock.now()
         lease_for = row.deadline_at + COPY_MARGIN - now
-        beat = self.tasks.heartbeat(task.id, task.lease.token, now, lease_for, wanted)
+        beat = self.queue.heartbeat(task.id, task.lease.token, now, lease_for, wanted)
         return beat.cancel_requested
 
 
