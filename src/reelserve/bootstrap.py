@@ -26,6 +26,7 @@ from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.engines.upstream import RelayRuntime, bind_relay
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
+from reelserve.adapters.media.stills import AvStills
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
@@ -36,6 +37,7 @@ from reelserve.ports import (
     Clock,
     FileStore,
     Health,
+    Stills,
     TaskQueue,
     TaskRepository,
     TaskStats,
@@ -46,6 +48,7 @@ from reelserve.services.execution import Executor, LeaseTimes
 from reelserve.services.keys import KeyService
 from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
+from reelserve.services.uploads import UploadService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings
 
@@ -63,6 +66,7 @@ class Container:
     tasks: TaskService
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
+    uploads: UploadService  # uploaded inputs (/v1/files/upload, mm_file://ID)
     wakeups: Wakeups  # create → idle workers, in this process and others
     on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
     # Binds relayed models (engine = "upstream") to the stores; None when nothing is relayed.
@@ -71,6 +75,7 @@ class Container:
     _relay_made: bool = field(default=False, init=False, repr=False)
     _router: EngineRouter | None = field(default=None, init=False, repr=False)
     _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    stills: Stills = field(default_factory=AvStills)  # thumbnails and sprite sheets
 
     @property
     def router(self) -> EngineRouter:
@@ -210,6 +215,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         ),
         wakeups=wakeups,
         on_close=database.dispose,
+        uploads=UploadService(uploads=stores.uploads, files=files, clock=clock),
         make_relay=lambda router: bind_relay(
             router.engines(),
             database=database,

@@ -30,7 +30,8 @@ def test_two_processes_share_the_parked_tasks(
     tasks = [one.submit(prompt=f"shared {n}") for n in range(5)]
     for task in tasks:
         assert two.wait(task.id, timeout=90).status is TaskStatus.SUCCEEDED
-    assert len(upstream.tasks) == len(upstream.creates) == 5  # one create per task
+    # One upstream task per task; a create retried under load carries the same key.
+    assert len(upstream.tasks) == len({key for key, _ in upstream.creates}) == 5
     assert upstream.max_open <= 2
     parked = one.container.relay.relay.parked  # type: ignore[union-attr]
     done = [s for s in parked.stats() if s.state is ParkState.DONE]

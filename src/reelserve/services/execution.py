@@ -11,12 +11,11 @@ import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from reelserve.domain.errors import ReelserveError, TaskCancelled
-from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
-from reelserve.domain.ids import new_id
+from reelserve.domain.files import video_output
 from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.relay import TaskHandedOff
 from reelserve.domain.tasks import (
@@ -224,40 +223,19 @@ class Executor:
         return target
 
     def _store(self, task: Task, token: str, video: RenderedVideo) -> None:
+        now = self._clock.now()
         key = f"outputs/{task.id}/attempt-{task.attempts}.mp4"
-        if not record_result(self._tasks, self._files, task, token, video, key, self._clock.now()):
+        size = self._files.put_file(key, video.path)
+        record = video_output(
+            owner_key_id=task.owner_key_id, task_id=task.id, watermark=task.aigc_watermark,
+            key=key, size=size, now=now,
+        )  # fmt: skip
+        success = Success(file=record, video=video)  # charged at the price fixed at submit
+        if not self._tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):
+            self._files.delete(key)  # another attempt owns the task now: leave no orphan
             log.warning("task %s: lease lost before the result was recorded", task.id)
 
     def _end(self, task: Task, token: str, reason: Failure) -> None:
         now = self._clock.now()
         if not self._tasks.transition(task.id, token, now, reason.status, result=reason):
             log.warning("task %s: lease lost before the failure was recorded", task.id)
-
-
-def record_result(
-    tasks: TaskQueue,
-    files: FileStore,
-    task: Task,
-    token: str,
-    video: RenderedVideo,
-    key: str,
-    now: datetime,
-) -> bool:
-    """Store the MP4 under ``key`` and make it the task's result (charged at the price fixed
-    at submit), only by the lease holder; False, leaving no orphan file, when the lease is gone."""
-    size = files.put_file(key, video.path)
-    record = FileRecord(
-        id=new_id(now),
-        owner_key_id=task.owner_key_id,
-        task_id=task.id,
-        storage_key=key,
-        filename=AIGC_VIDEO_FILENAME if task.aigc_watermark else VIDEO_FILENAME,
-        purpose=PURPOSE_VIDEO,
-        bytes=size,
-        created_at=now,
-    )
-    success = Success(file=record, video=video)
-    if tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):
-        return True
-    files.delete(key)  # another attempt owns the task now
-    return False

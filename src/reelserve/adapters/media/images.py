@@ -76,8 +76,10 @@ class PillowImageIntake:
         self._max_pixels = max_pixels
         self._max_short_side = max_short_side
 
-    def load(self, field: str, source: str) -> LoadedImage:
-        data, nbytes = self._read(field, source)
+    def load(self, field: str, source: str | bytes) -> LoadedImage:
+        data, nbytes = (
+            (source, len(source)) if isinstance(source, bytes) else self._read(field, source)
+        )
         return decode(
             field,
             data,

@@ -27,10 +27,10 @@ from reelserve.adapters.engines.upstream.errors import (
 )
 from reelserve.adapters.engines.upstream.ports import UpstreamState, UpstreamStatus
 from reelserve.adapters.engines.upstream.relay import Relay, Upstream
+from reelserve.domain.files import video_output
 from reelserve.domain.jobs import RenderedVideo
 from reelserve.domain.relay import ParkedTask, ParkState
-from reelserve.domain.tasks import CANCELLED_MESSAGE, Phase, Task
-from reelserve.services.execution import record_result
+from reelserve.domain.tasks import CANCELLED_MESSAGE, Phase, Success, Task, TaskStatus
 
 log = logging.getLogger("reelserve.relay")
 
@@ -229,10 +229,19 @@ class UpstreamPoller:
         )  # fmt: skip
         # A key of its own: a copy that loses the race deletes its file, never the winner's.
         key = f"outputs/{task.id}/upstream-{task.attempts}-{secrets.token_hex(4)}.mp4"
-        if record_result(relay.queue, relay.files, task, task.lease.token, rendered, key, now):
+        size = relay.files.put_file(key, video.path)
+        record = video_output(
+            owner_key_id=task.owner_key_id, task_id=task.id, watermark=task.aigc_watermark,
+            key=key, size=size, now=now,
+        )  # fmt: skip
+        success = Success(file=record, video=rendered)  # charged at the price fixed at submit
+        if relay.queue.transition(
+            task.id, task.lease.token, now, TaskStatus.SUCCEEDED, result=success
+        ):
             relay.parked.move(row.task_id, ParkState.DONE, now, sha256=video.sha256)
             log.info("task %s: copied %d bytes from %s", task.id, video.bytes, row.upstream)
         else:
+            relay.files.delete(key)  # another attempt owns the task now: leave no orphan
             log.warning("task %s: lease lost before the copy was recorded", task.id)
 
     # --- cancel -------------------------------------------------------------------------

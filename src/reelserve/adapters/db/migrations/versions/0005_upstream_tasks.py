@@ -1,7 +1,7 @@
 """relay: upstream_tasks, one row per task handed to an upstream API
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0006"  # the integrator re-chains it
 branch_labels = None
 depends_on = None
 
