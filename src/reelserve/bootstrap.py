@@ -25,6 +25,7 @@ from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
 from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
+from reelserve.adapters.engines.upstream import RelayRuntime, bind_relay
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.media.stills import AvStills
@@ -34,6 +35,7 @@ from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
 from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
 from reelserve.domain import catalog
+from reelserve.domain.camera import PlanLimits
 from reelserve.domain.requests import Mode
 from reelserve.ports import (
     Clock,
@@ -73,6 +75,10 @@ class Container:
     uploads: UploadService  # uploaded inputs (/v1/files/upload, mm_file://ID)
     wakeups: Wakeups  # create → idle workers, in this process and others
     on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
+    # Binds relayed models (engine = "upstream") to the stores; None when nothing is relayed.
+    make_relay: Callable[[EngineRouter], RelayRuntime | None] = lambda _: None
+    _relay: RelayRuntime | None = field(default=None, init=False, repr=False)
+    _relay_made: bool = field(default=False, init=False, repr=False)
     _router: EngineRouter | None = field(default=None, init=False, repr=False)
     _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     stills: Stills = field(default_factory=AvStills)  # thumbnails and sprite sheets
@@ -84,6 +90,15 @@ class Container:
             if self._router is None:
                 self._router = load_engines(self.settings)
             return self._router
+
+    @property
+    def relay(self) -> RelayRuntime | None:
+        """The relay (docs/relay.md), bound on first use; its pollers run with the workers."""
+        router = self.router
+        with self._router_lock:
+            if not self._relay_made:
+                self._relay, self._relay_made = self.make_relay(router), True
+            return self._relay
 
     def can_serve(self, model: str, mode: Mode) -> bool:
         return self.router.supports(model, mode)
@@ -108,6 +123,8 @@ class Container:
         )
 
     def close(self) -> None:
+        if self._relay is not None:
+            self._relay.close()
         self.wakeups.close()
         self.on_close()
 
@@ -120,6 +137,7 @@ def load_engines(settings: Settings) -> EngineRouter:
         preset=settings.preview_preset,
         crf=settings.preview_crf,
         segments=settings.preview_segments,
+        stop_at_frame=settings.preview_stop_at_frame,
     )
     return load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
 
@@ -176,7 +194,8 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     intake = PillowImageIntake(
         HttpImageFetcher(
             timeout_s=settings.fetch_timeout_s, allow_networks=networks, lookups=lookups
-        )
+        ),
+        decode_budget_pixels=settings.decode_budget_pixels,
     )
     wakeups = make_wakeups(settings, database)
     sender = SafeHttpWebhookSender(allow_networks=networks, lookups=lookups)
@@ -194,6 +213,10 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             callback_timeout_s=settings.callback_timeout_s,
             rpm=settings.rpm_limit,
             max_in_flight=settings.max_in_flight,
+            plan=PlanLimits(
+                max_segments=settings.max_camera_segments,
+                max_magnification=settings.max_camera_magnification,
+            ),
         ),
         on_submitted=wakeups.notify,
         can_serve=lambda model, mode: container.can_serve(model, mode),
@@ -224,5 +247,14 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         wakeups=wakeups,
         on_close=database.dispose,
         uploads=UploadService(uploads=stores.uploads, files=files, clock=clock),
+        make_relay=lambda router: bind_relay(
+            router.engines(),
+            database=database,
+            queue=stores.queue,
+            repository=stores.repository,
+            files=files,
+            clock=clock,
+            public_url=settings.public_url,  # upstreams push status hints there
+        ),
     )
     return container
