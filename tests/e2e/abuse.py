@@ -4,8 +4,8 @@
 
 prints a markdown table (item, figure, before, after, how "before" was obtained); the reference
 run's table is in docs/reliability.md. Items 1 and 2 (camera plans, image decoding) come from
-the preview work: their figures are measured by ``tests/e2e/abuse_preview.py`` when it exists
-(a ``rows(root) -> list[Row]`` function); until then they print as pending.
+the preview work: their figures are measured by ``tests/e2e/abuse_preview.py``
+(``rows(root, bombs) -> list[Row]``); without it they print as pending.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from tests.e2e.abuse_figures import (
 __all__ = ["main", "markdown", "preview_rows"]
 
 
-def preview_rows(root: Path) -> list[Row]:
+def preview_rows(root: Path, bombs: int = 32) -> list[Row]:
     """Items 1 and 2, from ``tests.e2e.abuse_preview`` when the preview work has landed."""
     try:
         module = importlib.import_module("tests.e2e.abuse_preview")
@@ -40,8 +40,8 @@ def preview_rows(root: Path) -> list[Row]:
             Row("1", "camera plan that explodes memory: peak RSS and time", "–", "–", pending),
             Row("2", "32 creates of a 38-byte WebP: peak API RSS", "–", "–", pending),
         ]
-    rows: Callable[[Path], list[Row]] = module.rows
-    return rows(root)
+    rows: Callable[[Path, int], list[Row]] = module.rows
+    return rows(root, bombs)
 
 
 def markdown(rows: list[Row]) -> str:
@@ -52,6 +52,7 @@ def markdown(rows: list[Row]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the abuse drill; print before/after.")
+    parser.add_argument("--bombs", type=int, default=32, help="image-bomb creates (item 2)")
     parser.add_argument("--creates", type=int, default=60, help="hanging creates (item 3)")
     parser.add_argument("--pushes", type=int, default=4, help="hanging pushes of key A (item 4)")
     parser.add_argument("--streams", type=int, default=600, help="event streams (item 5)")
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="reelserve-abuse-") as temp:
         root = Path(temp)
         steps: list[tuple[str, Callable[[], list[Row]]]] = [
-            ("1", lambda: preview_rows(root)),
+            ("1", lambda: preview_rows(root, args.bombs)),
             ("3", lambda: [hanging_creates(root, args.creates)]),
             ("4", lambda: [webhook_delay(root, args.pushes)]),
             ("5", lambda: event_streams(root, args.streams)),

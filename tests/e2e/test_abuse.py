@@ -1,4 +1,4 @@
-"""The abuse drill runs and prints its table (the DNS figure: cheap and in-process)."""
+"""The abuse drill runs and prints its table (the DNS figure: cheap and in-process; the others\nstart servers and take minutes: `python -m tests.e2e.abuse`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_drill_prints_before_and_after(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--only", "8,1", "--lookups", "8"])
+    main(["--only", "8", "--lookups", "8"])
     out = capsys.readouterr().out
     row = next(line for line in out.splitlines() if line.startswith("| 8 |"))
     before, after = row.split(" | ")[2:4]
     assert "timed out" in before  # the old shared pool: B waits behind A's lookups
     assert after.endswith("ok")
-    assert "| 1 |" in out and "| 2 |" in out  # measured, or marked pending until merged
