@@ -3,15 +3,13 @@
     python -m tests.e2e.abuse [--creates 60] [--streams 600] [--only 3,5] [--json out.json]
 
 prints a markdown table (item, figure, before, after, how "before" was obtained); the reference
-run's table is in docs/reliability.md. Items 1 and 2 (camera plans, image decoding) come from
-the preview work: their figures are measured by ``tests/e2e/abuse_preview.py``
-(``rows(root, bombs) -> list[Row]``); without it they print as pending.
+run's table is in docs/reliability.md. Items 1 and 2 (camera plans, image decoding) are
+measured by ``tests/e2e/abuse_preview.py``, the others by ``tests/e2e/abuse_figures.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import tempfile
@@ -19,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from tests.e2e import abuse_preview
 from tests.e2e.abuse_figures import (
     Row,
     dns_lookups,
@@ -27,21 +26,7 @@ from tests.e2e.abuse_figures import (
     webhook_delay,
 )
 
-__all__ = ["main", "markdown", "preview_rows"]
-
-
-def preview_rows(root: Path, bombs: int = 32) -> list[Row]:
-    """Items 1 and 2, from ``tests.e2e.abuse_preview`` when the preview work has landed."""
-    try:
-        module = importlib.import_module("tests.e2e.abuse_preview")
-    except ModuleNotFoundError:
-        pending = "pending: tests/e2e/abuse_preview.py (the preview branch) is not merged yet"
-        return [
-            Row("1", "camera plan that explodes memory: peak RSS and time", "–", "–", pending),
-            Row("2", "32 creates of a 38-byte WebP: peak API RSS", "–", "–", pending),
-        ]
-    rows: Callable[[Path, int], list[Row]] = module.rows
-    return rows(root, bombs)
+__all__ = ["main", "markdown"]
 
 
 def markdown(rows: list[Row]) -> str:
@@ -65,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="reelserve-abuse-") as temp:
         root = Path(temp)
         steps: list[tuple[str, Callable[[], list[Row]]]] = [
-            ("1", lambda: preview_rows(root, args.bombs)),
+            ("1", lambda: abuse_preview.rows(root, args.bombs)),
             ("3", lambda: [hanging_creates(root, args.creates)]),
             ("4", lambda: [webhook_delay(root, args.pushes)]),
             ("5", lambda: event_streams(root, args.streams)),
