@@ -1,7 +1,7 @@
 """relay: upstream_tasks, one row per task handed to an upstream API
 
-Revision ID: 0005
-Revises: 0006
+Revision ID: 0006
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0006"  # the integrator re-chains it
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
