@@ -17,6 +17,7 @@ from reelserve.api import (
     minimax,
     ops,
     outage,
+    relay_hints,
     tasks_ext,
     ui,
     vtrix,
@@ -112,7 +113,10 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(events.router)
     app.include_router(ops.router)
     app.include_router(metrics.router)
-    app.state.metrics_registry = metrics.registry_for(container.stats)
+    app.include_router(relay_hints.router)
+    app.state.metrics_registry = metrics.registry_for(
+        container.stats, relay=lambda: container.relay.stats() if container.relay else []
+    )
     ui.mount(app)
     _documented(app)
     app.add_middleware(ops.AccessLog)

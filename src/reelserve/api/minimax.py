@@ -6,9 +6,9 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
+from reelserve.api.admission import create_slots
 from reelserve.api.deps import ContainerDep, OwnerDep, is_digits, public_base, read_body
 from reelserve.api.errors import base_resp
 from reelserve.api.schemas import (
@@ -64,7 +64,8 @@ VIDEO_CONTENT = {"video/mp4": {"schema": {"type": "string", "format": "binary"}}
 async def create_video(request: Request, container: ContainerDep, owner: OwnerDep) -> JSONResponse:
     raw = await read_body(request, container.settings.max_body_bytes)
     wire = parse_create(raw)
-    task = await run_in_threadpool(
+    task = await create_slots(request).run(
+        owner.id,
         partial(
             container.tasks.submit,
             owner,
@@ -72,7 +73,7 @@ async def create_video(request: Request, container: ContainerDep, owner: OwnerDe
             wire.seed,
             idempotency_key=request.headers.get("idempotency-key"),
             fingerprint=fingerprint(raw),
-        )
+        ),
     )
     body: dict[str, Any] = {"task_id": task.id, "base_resp": base_resp()}
     if task.warnings:

@@ -45,6 +45,9 @@ async def readyz(container: ContainerDep) -> JSONResponse:
     problem = await run_in_threadpool(container.health.problem)
     if problem:
         return JSONResponse({"status": "unavailable", "database": problem}, status_code=503)
+    upstreams = container.relay.problems() if container.relay is not None else {}
+    if upstreams:  # other models still work: degraded, not unavailable
+        return JSONResponse({"status": "degraded", "database": "ok", "upstreams": upstreams})
     return JSONResponse({"status": "ready", "database": "ok"})
 
 

@@ -6,8 +6,10 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from reelserve.domain import catalog, geometry, rules
+from reelserve.domain.camera import PlanLimits
 from reelserve.domain.errors import CallbackCheckFailed, InvalidParams, NotFound, Violation
 from reelserve.domain.files import FileRecord
 from reelserve.domain.idempotency import (
@@ -19,9 +21,10 @@ from reelserve.domain.idempotency import (
 from reelserve.domain.ids import new_id
 from reelserve.domain.images import LoadedImage
 from reelserve.domain.keys import ApiKey
-from reelserve.domain.limits import KeyLimits
+from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
 from reelserve.domain.requests import GenerationRequest, ImageSource, Mode
 from reelserve.domain.tasks import Task, TaskPage, TaskStatus
+from reelserve.domain.tenancy import acting_for
 from reelserve.ports import (
     Clock,
     FileCatalog,
@@ -42,6 +45,7 @@ class TaskLimits:
     callback_timeout_s: float = 3.0
     rpm: int = 0  # per key, on create; 0: no limit (a key's own setting wins)
     max_in_flight: int = 0  # queued + running tasks per key; 0: no limit
+    plan: PlanLimits = PlanLimits.DEFAULT  # how far a prompt's camera directives may go
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +103,20 @@ class TaskService:
         recorded in the transaction that inserts the task, so a crash mid-create never blocks
         the retry. A repeat while the first request still runs here is refused (retry later).
         ``dialect`` is the wire dialect creating the task: its callbacks are rendered in it.
+        Outbound work (image fetches, the callback check) is charged to ``owner``.
         """
+        with acting_for(owner.id):
+            return self._submit(owner, request, seed, idempotency_key, fingerprint, dialect)
+
+    def _submit(
+        self,
+        owner: ApiKey,
+        request: GenerationRequest,
+        seed: int | None,
+        idempotency_key: str | None,
+        fingerprint: str,
+        dialect: str,
+    ) -> Task:
         if idempotency_key is None:
             self._count_request(owner)
             return self._create(owner, request, seed, None, dialect)
@@ -150,7 +167,7 @@ class TaskService:
         claim: IdempotencyClaim | None,
         dialect: str,
     ) -> Task:
-        resolved = rules.resolve(request)
+        resolved = rules.resolve(request, self._limits.plan)
         if not catalog.served_in(resolved.spec, dialect):
             raise InvalidParams(
                 [Violation(field="model", message=f"model: {request.model!r} is not served here")]
@@ -160,6 +177,10 @@ class TaskService:
                 f"model: {resolved.spec.name} cannot serve mode {resolved.mode.value} here "
                 "(no engine in the engine registry serves it)"
             )
+        price = resolved.spec.price(resolved.resolution, resolved.duration)  # priced once
+        # Before fetching or decoding anything (the store checks both again, atomically):
+        check_balance(owner.balance_usd, Decimal(0), price)
+        self._check_in_flight(owner)
         frames, fitted = self._fit(self._load_frames(request, resolved.mode), request.size)
         if request.callback_url:
             self._check_callback(request.callback_url)
@@ -195,7 +216,7 @@ class TaskService:
             callback_url=request.callback_url,
             warnings=(*resolved.warnings, *request.notes, *fitted),
             max_attempts=self._limits.max_attempts,
-            cost_usd=resolved.spec.price(resolved.resolution, resolved.duration),  # priced once
+            cost_usd=price,
             dialect=dialect,
             camera=resolved.plan.segments,
             remixed_from=request.remixed_from,
@@ -213,6 +234,15 @@ class TaskService:
             raise
         self._on_submitted()
         return task
+
+    def _check_in_flight(self, owner: ApiKey) -> None:
+        limit = owner.max_in_flight or self._limits.max_in_flight
+        if limit:
+            running = (TaskStatus.QUEUED, TaskStatus.PREPARING, TaskStatus.PROCESSING)
+            pages = [
+                self._tasks.list(owner.id, status=s, limit=limit, cursor=None) for s in running
+            ]
+            check_in_flight(sum(len(page.tasks) for page in pages), limit)
 
     def _load_frames(self, request: GenerationRequest, mode: Mode) -> _Frames:
         """Load every image the mode needs, collecting all violations before raising."""

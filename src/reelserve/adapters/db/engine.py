@@ -8,6 +8,7 @@ hanging; a check at checkout replaces the connections a restart cut before they 
 
 from __future__ import annotations
 
+import os
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -47,6 +48,7 @@ class PoolSizes:
 
 def make_engine(url: str, sizes: PoolSizes = PoolSizes()) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(make_url(url).database)
         engine = create_engine(url, pool_size=16, max_overflow=32, pool_timeout=30)
         _tune_sqlite(engine)
         return engine
@@ -72,6 +74,22 @@ def _drop_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
     if readable:
         raise exc.DisconnectionError("the server closed the connection")
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Create the database file 0600 (or make an existing one so) before SQLite opens it:
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say that the folder is missing
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    for suffix in ("-wal", "-shm"):  # left by an older version or a crash
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            extra.chmod(0o600)
 
 
 def _tune_sqlite(engine: Engine) -> None:
