@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.support.postgres import PostgresServer, start_postgres
 
 from reelserve.bootstrap import Container, build
 from reelserve.settings import Settings
-from tests.support.postgres import PostgresServer, start_postgres
 
 pytestmark = pytest.mark.asyncio
 
