@@ -46,6 +46,12 @@ def test_postgres_restarted_under_load_loses_nothing(tmp_path: Path) -> None:
         assert before and after and all(a.task_id for a in before + after)
         assert max(a.took for a in errors) < 2.0, "an error answer hung"
         check_books(system, [first, *load.task_ids])
+        print(  # the figures in docs/reliability.md (pytest -rP)
+            f"restart: {len(load.answers)} creates, {len(load.task_ids)} tasks, "
+            f"{len(errors)} answered 1000 in {up - down:.2f} s down, slowest error answer "
+            f"{max(a.took for a in errors) * 1000:.0f} ms, first ok after up "
+            f"{min((a.sent - up for a in load.answers if a.sent > up and a.task_id), default=-1):.2f} s"
+        )
         assert system.ledger.scratch_left() == []  # no attempt was cut off mid-task
 
 
@@ -70,3 +76,8 @@ def test_kill_9_of_a_worker_and_of_the_api_under_load_on_postgres(tmp_path: Path
         everything = list(system.ledger.statuses())  # a cut create may have made a task
         assert set(load.task_ids) <= set(everything)
         check_books(system, everything)  # (the killed worker's scratch folder stays behind)
+        print(  # the figures in docs/reliability.md (pytest -rP)
+            f"kill -9: {len(load.answers)} creates, {len(everything)} tasks "
+            f"({len(everything) - len(load.task_ids) - 1} created by a cut request), "
+            f"{len(cut)} creates without an answer"
+        )
