@@ -86,6 +86,11 @@ def test_ids_in_the_same_millisecond_differ_in_their_random_tail() -> None:
     assert len(tails) > 1
 
 
+def test_one_process_never_makes_the_same_id_twice_in_one_millisecond() -> None:
+    made = [ids.new_id(T0) for _ in range(5000)]  # random tails: a duplicate is near certain
+    assert len(set(made)) == len(made)
+
+
 # --- files ------------------------------------------------------------------------------------
 
 
