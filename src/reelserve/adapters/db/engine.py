@@ -71,8 +71,9 @@ def _drop_if_hung_up(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     ping (``pool_pre_ping``) would cost each transaction one more round trip."""
     if dbapi_connection.closed:
         raise exc.DisconnectionError("connection closed")
-    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    if readable:
+    poller = select.poll()  # not select.select: a busy process may hold fds past 1023
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    if poller.poll(0):
         raise exc.DisconnectionError("the server closed the connection")
 
 
