@@ -31,8 +31,6 @@ from reelserve.ports import (
     WebhookSender,
 )
 
-MAX_SEED = 2**31 - 1
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskLimits:
@@ -160,7 +158,7 @@ class TaskService:
             fps=catalog.FPS,
             frame_count=resolved.frame_count,
             aigc_watermark=request.aigc_watermark,
-            seed=secrets.randbelow(MAX_SEED) if seed is None else seed,
+            seed=seed or secrets.randbelow(rules.MAX_SEED) + 1,
             created_at=now,
             updated_at=now,
             first_frame_key=first_key,
