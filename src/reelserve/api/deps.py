@@ -8,7 +8,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelserve.bootstrap import Container
-from reelserve.domain.errors import InvalidParams
+from reelserve.domain.errors import InvalidApiKey, InvalidParams, Unauthorized
 from reelserve.domain.keys import ApiKey
 
 
@@ -29,14 +29,30 @@ _BEARER = HTTPBearer(
 )
 
 
+def get_creator(
+    request: Request,
+    container: ContainerDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+) -> ApiKey:
+    """The caller of a create: an unknown key is 2049 ``invalid api key`` (MINIMAX_API.md §8)."""
+    key = container.keys.authenticate(request.headers.get("authorization"))
+    request.state.key_id = key.id  # for the access log line
+    return key
+
+
 def get_owner(
     request: Request,
     container: ContainerDep,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
 ) -> ApiKey:
-    return container.keys.authenticate(request.headers.get("authorization"))
+    """The caller of any other route: every key problem is 1004 there (§8 lists no 2049)."""
+    try:
+        return get_creator(request, container)
+    except InvalidApiKey:
+        raise Unauthorized("invalid API key") from None
 
 
+CreatorDep = Annotated[ApiKey, Depends(get_creator)]
 OwnerDep = Annotated[ApiKey, Depends(get_owner)]
 
 

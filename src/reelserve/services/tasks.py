@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reelserve.domain import catalog, geometry, rules
 from reelserve.domain.errors import CallbackCheckFailed, InvalidParams, NotFound, Violation
@@ -30,6 +31,9 @@ from reelserve.ports import (
     TaskStore,
     WebhookSender,
 )
+
+log = logging.getLogger(__name__)
+_ID_TRIES = 3  # inserts under fresh ids when another process took the id (domain/ids.py)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,13 +178,29 @@ class TaskService:
                 max_in_flight=owner.max_in_flight or self._limits.max_in_flight,
                 balance_usd=owner.balance_usd,
             )
-            self._tasks.add(task, idempotency=claim, limits=limits)
+            task = self._add(task, claim, limits)
         except Exception:
             for key in (first_key, last_key):
                 if key:
                     self._files.delete(key)
             raise
         self._on_submitted()
+        return task
+
+    def _add(self, task: Task, claim: IdempotencyClaim | None, limits: KeyLimits) -> Task:
+        """Insert ``task``. When another process took its id in the same millisecond (the
+        unique key refused the insert, and a task with that id exists), insert it again under a
+        fresh id (domain/ids.py)."""
+        for _ in range(_ID_TRIES - 1):
+            try:
+                self._tasks.add(task, idempotency=claim, limits=limits)
+                return task
+            except Exception:
+                if self._tasks.get(task.id) is None:
+                    raise  # not a taken id: a limit, or the database
+                log.warning("task id %s was taken by another process; making another", task.id)
+            task = replace(task, id=new_id(task.created_at))
+        self._tasks.add(task, idempotency=claim, limits=limits)
         return task
 
     def _load_frames(self, request: GenerationRequest, mode: Mode) -> _Frames:
@@ -210,7 +230,9 @@ class TaskService:
     def _store_frame(self, task_id: str, name: str, image: LoadedImage | None) -> str | None:
         if image is None:
             return None
-        key = f"inputs/{task_id}/{name}.png"
+        # A random part too: a task id taken by another process in the same millisecond (see
+        # _add) must not let one request overwrite the other's frame.
+        key = f"inputs/{task_id}/{name}-{secrets.token_hex(4)}.png"
         self._files.put_bytes(key, image.png)
         return key
 
