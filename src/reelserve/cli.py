@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 from reelserve import cli_client
 from reelserve.domain import catalog
 from reelserve.settings import Settings
+
+if TYPE_CHECKING:
+    from reelserve.bootstrap import Container
 
 app = typer.Typer(
     help="reelserve: a self-hosted MiniMax-compatible video generation server.",
@@ -30,10 +33,18 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    from pydantic import ValidationError
+
     values = {k: v for k, v in overrides.items() if v is not None}
     if data_dir is not None:
         values["data_dir"] = data_dir
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as error:  # one line per setting, not a traceback
+        for item in error.errors():
+            name = "REELSERVE_" + "_".join(str(p) for p in item["loc"]).upper()
+            typer.echo(f"error: {name}: {item['msg']}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _logging(level: str) -> None:
@@ -48,17 +59,30 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     data_dir: DataDir = None,
     workers: Annotated[int | None, typer.Option(help="In-process worker threads.")] = None,
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(help="PEM certificate: serve HTTPS directly. Env: REELSERVE_SSL_CERTFILE."),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None,
+        typer.Option(help="PEM private key for --ssl-certfile. Env: REELSERVE_SSL_KEYFILE."),
+    ] = None,
 ) -> None:
     """Start the API server with in-process workers."""
-    import uvicorn
-
+    from reelserve.api import serving
     from reelserve.api.app import create_app
-    from reelserve.bootstrap import build
     from reelserve.worker import WorkerPool
 
-    settings = _settings(data_dir, host=host, port=port, workers=workers)
+    settings = _settings(
+        data_dir,
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     _logging(settings.log_level)
-    container = build(settings)
+    container = _built(settings)
     if not container.keys.has_any():
         created = container.keys.create("default")
         console.print(
@@ -67,21 +91,28 @@ def serve(
         )
     pool = WorkerPool(container, settings.workers)
     pool.start()
+    scheme = "https" if settings.ssl_certfile else "http"
     console.print(
-        f"reelserve listening on http://{settings.host}:{settings.port} "
+        f"reelserve listening on {scheme}://{settings.host}:{settings.port} "
         f"(data: {settings.data_dir}, workers: {settings.workers})"
     )
     try:
-        uvicorn.run(
-            create_app(container),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-        )
+        serving.run(create_app(container), settings)
     finally:
         pool.stop()
         container.close()
+
+
+def _built(settings: Settings) -> Container:
+    """The container, or a one-line refusal for a setting the server cannot start with."""
+    from reelserve.bootstrap import build
+    from reelserve.settings import SettingsError
+
+    try:
+        return build(settings)
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

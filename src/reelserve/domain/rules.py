@@ -54,14 +54,14 @@ def _model_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
         return [
             Violation(
                 field="model",
-                message=f"unsupported model: {request.model!r} (known models: {known})",
+                message=f"unsupported model: {shown(request.model)} (known models: {known})",
             )
         ]
     if mode is Mode.T2V and _names_image_model(request.model):
         return [
             Violation(
                 field="first_frame_image",
-                message=f"first_frame_image: is required for model {request.model!r} "
+                message=f"first_frame_image: is required for model {shown(request.model)} "
                 "(an image-to-video model)",
             )
         ]
@@ -70,11 +70,17 @@ def _model_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
         return [
             Violation(
                 field="model",
-                message=f"model {request.model!r} does not support "
+                message=f"model {shown(request.model)} does not support "
                 f"{_MODE_WORDS[mode]} (it supports: {modes})",
             )
         ]
     return []
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """``value`` quoted for a message, clipped: a client's 5 MB string is not echoed whole."""
+    text = repr(value) if len(value) <= limit else repr(value[: limit - 3]) + "..."
+    return text
 
 
 def _names_image_model(name: str) -> bool:
@@ -104,7 +110,7 @@ def _matrix_rules(
         found.append(
             Violation(
                 field="resolution",
-                message=f"resolution: {resolution!r} is not allowed "
+                message=f"resolution: {shown(resolution)} is not allowed "
                 f"for {spec.name} {mode.value} (allowed: {', '.join(matrix)})",
             )
         )
@@ -177,7 +183,7 @@ def _image_presence_rules(request: GenerationRequest, mode: Mode) -> list[Violat
                 found.append(
                     Violation(
                         field=f"subject_reference[{i}].type",
-                        message=f"subject_reference[{i}].type: {ref.type!r} is not 'character'",
+                        message=f"subject_reference[{i}].type: {shown(ref.type)} is not 'character'",
                     )
                 )
             if len(ref.images) != 1:

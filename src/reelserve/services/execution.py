@@ -140,9 +140,11 @@ class Executor:
         except ReelserveError as error:
             self._fail(task, token, error.code, error.status_msg, FailureKind.ENGINE)
             return
-        except Exception as error:  # an engine bug must fail the task, never leave it stuck
+        except Exception:  # an engine bug must fail the task, never leave it stuck
             log.exception("task %s failed", task.id)
-            message = f"unknown error, generation failed: {type(error).__name__}: {error}"
+            # The exception's text is the engine's internals (OpenCV, torch, paths): logged
+            # above with the task id, never shown to the client.
+            message = "unknown error, generation failed (an internal engine error; retry later)"
             self._fail(task, token, 1000, message, FailureKind.ENGINE)
             return
         if watch.cancelled and not watch.lost:
