@@ -183,7 +183,8 @@ def _image_presence_rules(request: GenerationRequest, mode: Mode) -> list[Violat
                 found.append(
                     Violation(
                         field=f"subject_reference[{i}].type",
-                        message=f"subject_reference[{i}].type: {shown(ref.type)} is not 'character'",
+                        message=f"subject_reference[{i}].type: "
+                        f"{shown(ref.type)} is not 'character'",
                     )
                 )
             if len(ref.images) != 1:
