@@ -71,3 +71,13 @@ async def test_a_huge_model_value_is_clipped_in_the_answer(client: httpx.AsyncCl
     message = response.json()["base_resp"]["status_msg"]
     assert response.json()["base_resp"]["status_code"] == 2013
     assert "unsupported model: 'MMMM" in message and len(message) < 1000
+
+
+async def test_the_studio_sends_a_csp_no_framing_and_nosniff(client: httpx.AsyncClient) -> None:
+    for path in ("/", "/ui/studio.js", "/ui/studio.css", "/ui/missing.js"):
+        headers = (await client.get(path)).headers
+        csp = headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["x-content-type-options"] == "nosniff"

@@ -15,17 +15,39 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response
 HERE = Path(__file__).parent
 # Only the page's own assets are served (not this module's source).
 ASSETS = {p.name: p for p in HERE.iterdir() if p.suffix in (".html", ".js", ".css", ".svg")}
-_NO_CACHE = {"Cache-Control": "no-cache"}
+# The page loads only its own files and talks only to this server. The CSP forbids inline
+# scripts and styles (the page has none; the JS sets DOM text with textContent), and framing.
+_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob: https:",  # a download URL may name REELSERVE_PUBLIC_URL's host
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+_HEADERS = {
+    "Cache-Control": "no-cache",
+    "Content-Security-Policy": _CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def mount(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def studio() -> FileResponse:
-        return FileResponse(HERE / "index.html", headers=_NO_CACHE)
+        return FileResponse(HERE / "index.html", headers=_HEADERS)
 
     @app.get("/ui/{name}", include_in_schema=False)
     def asset(name: str) -> Response:
         path = ASSETS.get(name)
         if path is None:
-            return PlainTextResponse("not found", status_code=404)
-        return FileResponse(path, headers=_NO_CACHE)
+            return PlainTextResponse("not found", status_code=404, headers=_HEADERS)
+        return FileResponse(path, headers=_HEADERS)
