@@ -215,23 +215,38 @@ def keys_revoke(
 
 @app.command()
 def models() -> None:
-    """The model catalog: modes, resolutions × durations, prices."""
-    table = Table("model", "mode", "resolution: durations (s)", "default", "camera", "USD")
+    """The model catalog: each mode's allowed resolution × duration with its price."""
+    from reelserve.cli_client import Col, emit, out
+
+    piped = not out.is_terminal
+    columns = [Col("model", no_wrap=True), Col("mode", no_wrap=True)]
+    columns += [Col("resolution"), Col("seconds"), Col("usd")] if piped else [Col("allowed: USD")]
+    columns += [Col("default", no_wrap=True), Col("camera", no_wrap=True)]
+    rows = []
     for spec in catalog.MODELS.values():
         for mode, matrix in spec.modes.items():
-            allowed = ", ".join(f"{r}: {'/'.join(map(str, d))}" for r, d in matrix.items())
-            prices = ", ".join(f"{r} {d}s ${p}" for (r, d), p in spec.prices.items()) or "—"
-            table.add_row(
-                spec.name,
-                mode.value,
-                allowed,
+            extra = [
                 catalog.default_resolution(spec, mode),
                 "yes" if spec.camera_directives else "no",
-                prices,
-            )
-    console.print(table)
+            ]
+            combos = [
+                (r, d, _price(spec, r, d)) for r, durations in matrix.items() for d in durations
+            ]
+            if piped:  # one line per allowed combination, nothing else
+                rows += [[spec.name, mode.value, r, str(d), p, *extra] for r, d, p in combos]
+            else:
+                shown = ", ".join(f"{r} {d}s {p}" for r, d, p in combos)
+                rows.append([spec.name, mode.value, shown, *extra])
+    emit(columns, rows)
     aliases = ", ".join(f"{a} → {m}" for a, m in catalog.ALIASES.items())
-    console.print(f"aliases (seed 002 gateway ids): {aliases}")
+    if not piped:
+        out.print(f"aliases (seed 002 gateway ids): {aliases}", highlight=False)
+
+
+def _price(spec: catalog.ModelSpec, resolution: str, duration: int) -> str:
+    """The price of an allowed combination ("—" where none is published)."""
+    price = spec.prices.get((resolution, duration))
+    return f"${price}" if price is not None else "—"
 
 
 # Client-side commands (they talk to a running server through the SDK): cli_client.py.
