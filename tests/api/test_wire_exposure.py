@@ -81,3 +81,24 @@ async def test_the_studio_sends_a_csp_no_framing_and_nosniff(client: httpx.Async
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert headers["x-frame-options"] == "DENY"
         assert headers["x-content-type-options"] == "nosniff"
+
+
+async def test_the_docs_page_loads_swagger_ui_from_the_server_itself(
+    client: httpx.AsyncClient,
+) -> None:
+    """Offline, /docs must not be blank (issue 17 §12): no asset comes from elsewhere."""
+    import re
+
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/docs/assets/") for s in sources), sources
+    assert "'/openapi.json'" in page.text or '"/openapi.json"' in page.text
+    for source in sources:
+        asset = await client.get(source)
+        assert asset.status_code == 200 and len(asset.content) > 500, source
+    script = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert b"SwaggerUIBundle" in script.content
+    assert (await client.get("/docs/assets/LICENSE")).status_code == 404
+    assert (await client.get("/redoc")).status_code == 404  # ReDoc loads from a CDN: not offered

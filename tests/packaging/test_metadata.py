@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def build(project: Path, out: Path) -> tuple[str, str]:
-    """The wheel's METADATA and the build's output."""
+def build(project: Path, out: Path) -> tuple[str, str, list[str]]:
+    """The wheel's METADATA, the build's output and the wheel's file names."""
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(project), "--no-deps", "--no-build-isolation",
          "-w", str(out)],
@@ -25,14 +25,16 @@ def build(project: Path, out: Path) -> tuple[str, str]:
     (wheel,) = out.glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
-        return archive.read(name).decode(), done.stdout + done.stderr
+        return archive.read(name).decode(), done.stdout + done.stderr, archive.namelist()
 
 
 def test_both_packages_build_without_deprecation_warnings(tmp_path: Path) -> None:
-    server, log = build(ROOT, tmp_path / "server")
+    server, log, files = build(ROOT, tmp_path / "server")
     assert "deprecat" not in log.lower(), log
     assert "License-Expression: Apache-2.0" in server
-    client, log = build(ROOT / "client", tmp_path / "client")
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"):  # /docs works offline
+        assert f"reelserve/api/ui/swagger/{name}" in files
+    client, log, _ = build(ROOT / "client", tmp_path / "client")
     assert "deprecat" not in log.lower(), log
     assert "License-Expression: Apache-2.0" in client
 

@@ -119,6 +119,8 @@ def _documented(app: FastAPI) -> None:
 def create_app(container: Container) -> FastAPI:
     app = FastAPI(
         redirect_slashes=False,  # Edge reads "/path/" as "/path" instead
+        docs_url=None,  # ui.mount_docs serves /docs from the package, not from a CDN
+        redoc_url=None,
         title="reelserve",
         version=__version__,
         description="A self-hosted video-generation server that speaks the MiniMax (Hailuo) "
@@ -139,6 +141,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(metrics.router)
     app.state.metrics_registry = metrics.registry_for(container)
     ui.mount(app)
+    ui.mount_docs(app)
     _documented(app)
     app.add_middleware(ops.AccessLog)
     app.add_middleware(Edge, render=_on_error)  # outermost: unexpected errors stop here

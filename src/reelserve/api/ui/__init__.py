@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 HERE = Path(__file__).parent
 # Only the page's own assets are served (not this module's source).
@@ -38,6 +39,36 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+SWAGGER = HERE / "swagger"  # swagger-ui-dist, vendored (see its VERSION and LICENSE)
+_SWAGGER_FILES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
+def mount_docs(app: FastAPI) -> None:
+    """``/docs`` from the package's own copy of Swagger UI: it works offline (FastAPI's
+    default page loads Swagger UI from a CDN and is blank without one)."""
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} – API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
+
+    @app.get("/docs/assets/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> Response:
+        media_type = _SWAGGER_FILES.get(name)
+        if media_type is None:
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(SWAGGER / name, media_type=media_type)
 
 
 def mount(app: FastAPI) -> None:
