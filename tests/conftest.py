@@ -15,12 +15,27 @@ from PIL import Image
 
 from reelserve.bootstrap import Container, build
 from reelserve.settings import Settings
+from tests.support.postgres import PostgresServer, start_postgres
 
 # Property tests draw the same examples on every run, so `make test` cannot flake;
 # HYPOTHESIS_PROFILE=explore draws new ones (run it when changing rules, and keep what it finds).
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole test session (started on first use)."""
+    server = start_postgres()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty database on the session's server: a SQLAlchemy URL."""
+    return postgres_server.create_database()
 
 
 @pytest.fixture

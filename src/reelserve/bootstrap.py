@@ -1,4 +1,10 @@
-"""The composition root: ``build(settings)`` picks the adapters and wires the services."""
+"""The composition root: ``build(settings)`` picks the adapters and wires the services.
+
+``build`` makes the cheap core only (database, files, keys, the task and webhook services,
+wake-ups): what `keys`, `migrate` and the API need. The engines are read from the registry on
+first use (``Container.router``: cheap, nothing loaded) and warmed (preloaded weights) only by
+whatever runs tasks (``WorkerPool.start``), so `reelserve keys list` never imports torch.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import ipaddress
 import os
 import secrets
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -17,16 +24,20 @@ from reelserve.adapters.db.engine import make_engine, migrate
 from reelserve.adapters.db.keys import SqlKeyStore
 from reelserve.adapters.db.outbox import SqlOutbox
 from reelserve.adapters.db.store import SqlTaskStore
-from reelserve.adapters.engines.preview import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
-from reelserve.ports import Clock, FileStore, TaskStore
+from reelserve.adapters.wakeups.postgres import PostgresWakeups
+from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
+from reelserve.domain import catalog
+from reelserve.domain.requests import Mode
+from reelserve.ports import Clock, FileStore, TaskStore, Wakeups
 from reelserve.services.downloads import DownloadSigner
 from reelserve.services.execution import Executor, LeaseTimes
 from reelserve.services.keys import KeyService
+from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings, checked_secret
@@ -39,14 +50,31 @@ class Container:
     clock: Clock
     task_store: TaskStore
     files: FileStore
-    router: EngineRouter
     keys: KeyService
     tasks: TaskService
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
-    work_available: threading.Event = field(default_factory=threading.Event)
+    wakeups: Wakeups  # create → idle workers, in this process and others
+    _router: EngineRouter | None = field(default=None, init=False, repr=False)
+    _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def executor(self, worker_id: str) -> Executor:
+    @property
+    def router(self) -> EngineRouter:
+        """The engine registry, read on first use (cheap: engines load weights on ``warm``)."""
+        with self._router_lock:
+            if self._router is None:
+                self._router = load_engines(self.settings)
+            return self._router
+
+    def can_serve(self, model: str, mode: Mode) -> bool:
+        return self.router.supports(model, mode)
+
+    def slots(self, models: Collection[str] | None = None) -> Slots:
+        """The slots of one worker process serving ``models`` (None: all): one per device."""
+        devices = [models for models, _ in self.router.device_groups()]
+        return plan_slots(models, devices, catalog.MODELS, on_free=self.wakeups.interrupt)
+
+    def executor(self, worker_id: str, slots: Slots | None = None) -> Executor:
         return Executor(
             tasks=self.task_store,
             files=self.files,
@@ -57,10 +85,30 @@ class Container:
                 lease_for=timedelta(seconds=self.settings.lease_s),
                 heartbeat_every=timedelta(seconds=self.settings.heartbeat_s),
             ),
+            slots=slots,
         )
 
     def close(self) -> None:
+        self.wakeups.close()
         self.database.dispose()
+
+
+def load_engines(settings: Settings) -> EngineRouter:
+    """The engine router from the registry file; the preview engine serves unmapped models."""
+    from reelserve.adapters.engines.preview import PreviewEngine
+
+    preview = PreviewEngine(
+        preset=settings.preview_preset,
+        crf=settings.preview_crf,
+        segments=settings.preview_segments,
+    )
+    return load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
+
+
+def make_wakeups(settings: Settings, database: DbEngine) -> Wakeups:
+    if database.dialect.name == "postgresql":
+        return PostgresWakeups(database)
+    return UnixSocketWakeups(wake_dir(settings.data_dir))
 
 
 def _secret(settings: Settings) -> bytes:
@@ -90,17 +138,11 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     clock = SystemClock()
     task_store = SqlTaskStore(database)
     files = LocalFileStore(Path(settings.data_dir) / "files")
-    preview = PreviewEngine(
-        preset=settings.preview_preset,
-        crf=settings.preview_crf,
-        segments=settings.preview_segments,
-    )
-    router = load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
     networks = allowed_networks(settings)
     intake = PillowImageIntake(
         HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)
     )
-    work_available = threading.Event()
+    wakeups = make_wakeups(settings, database)
     sender = SafeHttpWebhookSender(allow_networks=networks)
     tasks = TaskService(
         tasks=task_store,
@@ -114,15 +156,15 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             rpm=settings.rpm_limit,
             max_in_flight=settings.max_in_flight,
         ),
-        on_submitted=work_available.set,
+        on_submitted=wakeups.notify,
+        can_serve=lambda model, mode: container.can_serve(model, mode),
     )
-    return Container(
+    container = Container(
         settings=settings,
         database=database,
         clock=clock,
         task_store=task_store,
         files=files,
-        router=router,
         keys=KeyService(keys=SqlKeyStore(database), clock=clock),
         tasks=tasks,
         signer=DownloadSigner(_secret(settings), timedelta(seconds=settings.download_url_ttl_s)),
@@ -136,5 +178,6 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             ),
             timeout_s=settings.webhook_timeout_s,
         ),
-        work_available=work_available,
+        wakeups=wakeups,
     )
+    return container

@@ -83,6 +83,7 @@ def serve(
     )
     _logging(settings.log_level)
     container = _built(settings)
+    _ = container.router  # a faulty engine registry stops the server here, not at a create
     if not container.keys.has_any():
         created = container.keys.create("default")
         console.print(
@@ -115,21 +116,47 @@ def _built(settings: Settings) -> Container:
         raise typer.Exit(2) from None
 
 
+def _serves(models: list[str] | None) -> frozenset[str] | None:
+    """``--models`` as catalog names (aliases resolved); exits naming an unknown one."""
+    if not models:
+        return None
+    names = set()
+    for raw in models:
+        spec = catalog.lookup(raw)
+        if spec is None:
+            console.print(
+                f"[red]error:[/] --models: {raw!r} is not a catalog model; "
+                f"known: {', '.join(catalog.MODELS)}"
+            )
+            raise typer.Exit(2)
+        names.add(spec.name)
+    return frozenset(names)
+
+
 @app.command()
 def worker(
     data_dir: DataDir = None,
     count: Annotated[int, typer.Option(help="Worker threads in this process.")] = 1,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--models",
+            help="Claim only tasks of this model (repeat for several; default: every model).",
+        ),
+    ] = None,
 ) -> None:
     """Run workers as a separate process on the same data (database and files)."""
     from reelserve.bootstrap import build
     from reelserve.worker import WorkerPool
 
+    serves = _serves(models)
     settings = _settings(data_dir)
     _logging(settings.log_level)
     container = build(settings)
-    pool = WorkerPool(container, count)
+    pool = WorkerPool(container, count, models=serves)
     pool.start()
-    console.print(f"reelserve worker running {count} thread(s) on {settings.data_dir}")
+    which = ", ".join(sorted(serves)) if serves else "every model"
+    console.print(f"reelserve worker running {count} thread(s) on {settings.data_dir} ({which})")
     pool.join_forever()
     container.close()
 

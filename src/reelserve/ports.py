@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -75,8 +75,16 @@ class TaskStore(Protocol):
         """0-based place among queued tasks, or None when the task is not queued."""
         ...
 
-    def claim(self, worker_id: str, now: datetime, lease_for: timedelta) -> Task | None:
-        """Atomically take the oldest queued task: status preparing, attempts + 1, a new lease."""
+    def claim(
+        self,
+        worker_id: str,
+        now: datetime,
+        lease_for: timedelta,
+        *,
+        models: Collection[str] | None = None,
+    ) -> Task | None:
+        """Atomically take the oldest queued task of ``models`` (None: any): status preparing,
+        attempts + 1, a new lease."""
         ...
 
     def heartbeat(
@@ -321,3 +329,25 @@ class OutboxStore(Protocol):
     ) -> DeliveryRecord | None:
         """Make a delivery (default: the task's latest) due now with a fresh attempt budget."""
         ...
+
+
+# --- wake-ups ----------------------------------------------------------------------------
+
+
+class Wakeups(Protocol):
+    """Tells idle workers that work may be waiting, so they claim at once; polling stays the
+    backstop (a lost wake-up costs one poll interval, never a task)."""
+
+    def notify(self) -> None:
+        """Work may be queued: wake the waiting workers here and in every other process."""
+        ...
+
+    def interrupt(self) -> None:
+        """Wake this process's waiting workers only (a slot came free, or the pool stops)."""
+        ...
+
+    def wait(self, timeout: float) -> bool:
+        """Block until woken or ``timeout`` seconds passed; True when woken."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,4 +1,8 @@
-"""The worker loop: claim, run, heartbeat (inside the executor), reap. Threads or a process."""
+"""The worker loop: take a slot, claim, run, heartbeat (inside the executor), reap.
+
+Threads in `reelserve serve`, or a `reelserve worker` process. An idle thread sleeps on the
+container's wake-ups (a create anywhere wakes it at once); the poll interval is the backstop.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,41 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Collection
 
 from reelserve.bootstrap import Container
+from reelserve.services.execution import Executor
 
 log = logging.getLogger("reelserve.worker")
 
 
 class WorkerPool:
-    """``count`` worker threads, one reaper and one webhook sender over the same container."""
+    """``count`` worker threads, one reaper and one webhook sender over the same container.
 
-    def __init__(self, container: Container, count: int) -> None:
+    ``models`` limits the threads to those catalog models (None: every model); the threads
+    share the process's slots, so a GPU's models are claimed only while the GPU is free.
+    """
+
+    def __init__(
+        self, container: Container, count: int, *, models: Collection[str] | None = None
+    ) -> None:
         self._container = container
         self._count = count
+        self._models = models
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._prefix = f"{socket.gethostname()}:{os.getpid()}"
 
     def start(self) -> None:
+        """Read the engine registry, load what it preloads, then start the threads."""
+        router = self._container.router
+        if self._count:
+            router.warm()
+        slots = self._container.slots(self._models)
         for index in range(self._count):
             thread = threading.Thread(
                 target=self._work,
-                args=(f"{self._prefix}:{index}",),
+                args=(self._container.executor(f"{self._prefix}:{index}", slots),),
                 name=f"worker-{index}",
                 daemon=True,
             )
@@ -42,24 +60,22 @@ class WorkerPool:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        self._container.work_available.set()
+        self._container.wakeups.interrupt()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
-    def _work(self, worker_id: str) -> None:
-        executor = self._container.executor(worker_id)
-        wake = self._container.work_available
+    def _work(self, executor: Executor) -> None:
+        wakeups = self._container.wakeups
         poll = self._container.settings.poll_interval_s
         while not self._stop.is_set():
             try:
                 ran = executor.run_next()
             except Exception:  # the database may be briefly unavailable: back off, go on
-                log.exception("worker %s: claim failed", worker_id)
+                log.exception("worker %s: claim failed", executor.worker_id)
                 ran = None
             if ran is None:
-                wake.wait(poll)
-                wake.clear()
+                wakeups.wait(poll)
 
     def _reap(self) -> None:
         executor = self._container.executor(f"{self._prefix}:reaper")

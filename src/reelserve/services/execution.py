@@ -20,6 +20,7 @@ from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FIL
 from reelserve.domain.ids import new_id
 from reelserve.domain.tasks import CANCELLED_MESSAGE, FailureKind, Phase, Progress, Task
 from reelserve.ports import Clock, Engine, FileStore, GenerationJob, RenderedVideo, TaskStore
+from reelserve.services.slots import SlotGroup, Slots
 
 log = logging.getLogger("reelserve.execution")
 
@@ -88,6 +89,7 @@ class Executor:
         clock: Clock,
         worker_id: str,
         times: LeaseTimes = LeaseTimes(),
+        slots: Slots | None = None,
     ) -> None:
         self._tasks = tasks
         self._files = files
@@ -95,14 +97,30 @@ class Executor:
         self._clock = clock
         self.worker_id = worker_id
         self._times = times
+        self._slots = slots or Slots(groups=[SlotGroup(None, capacity=None)])
 
     def run_next(self) -> Task | None:
-        """Claim the oldest queued task and run it to the end; None when the queue was empty."""
-        task = self._tasks.claim(self.worker_id, self._clock.now(), self._times.lease_for)
-        if task is None:
-            return None
-        self.run(task)
-        return task
+        """Take a free slot, then claim the oldest queued task it can run and run it to the end.
+
+        The slot comes first, so a task is Processing only while it really runs; None when no
+        slot was free or no task fits the free ones.
+        """
+        for group in self._slots.groups:
+            if not group.try_take():
+                continue
+            task = None
+            try:
+                task = self._tasks.claim(
+                    self.worker_id, self._clock.now(), self._times.lease_for, models=group.models
+                )
+                if task is not None:
+                    self.run(task)
+            finally:
+                group.give_back()
+            if task is not None:
+                self._slots.on_free()
+                return task
+        return None
 
     def reap(self) -> None:
         result = self._tasks.reap(self._clock.now())

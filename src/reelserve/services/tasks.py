@@ -61,6 +61,7 @@ class TaskService:
         webhooks: WebhookSender | None = None,
         limits: TaskLimits = TaskLimits(),
         on_submitted: Callable[[], None] = lambda: None,
+        can_serve: Callable[[str, Mode], bool] = lambda model, mode: True,
     ) -> None:
         self._tasks = tasks
         self._files = files
@@ -69,6 +70,7 @@ class TaskService:
         self._webhooks = webhooks
         self._limits = limits
         self._on_submitted = on_submitted
+        self._can_serve = can_serve  # (model, mode): does an engine serve it (the registry)
         self._rpm = RequestsPerMinute()
         self._holding: set[tuple[str, str]] = set()  # (owner, Idempotency-Key) being created
         self._holding_lock = threading.Lock()
@@ -137,6 +139,11 @@ class TaskService:
         claim: IdempotencyClaim | None,
     ) -> Task:
         resolved = rules.resolve(request)
+        if not self._can_serve(resolved.spec.name, resolved.mode):
+            raise InvalidParams(
+                f"model: {resolved.spec.name} cannot serve mode {resolved.mode.value} here "
+                "(no engine in the engine registry serves it)"
+            )
         frames = self._load_frames(request, resolved.mode)
         if request.callback_url:
             self._check_callback(request.callback_url)

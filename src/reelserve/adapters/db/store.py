@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -155,10 +155,20 @@ class SqlTaskStore:
             ).scalar_one()
         return int(ahead)
 
-    def claim(self, worker_id: str, now: datetime, lease_for: timedelta) -> Task | None:
+    def claim(
+        self,
+        worker_id: str,
+        now: datetime,
+        lease_for: timedelta,
+        *,
+        models: Collection[str] | None = None,
+    ) -> Task | None:
+        queued = [tasks.c.status == _QUEUED]
+        if models is not None:
+            queued.append(tasks.c.model.in_(sorted(models)))
         oldest = (
             select(tasks.c.id)
-            .where(tasks.c.status == _QUEUED)
+            .where(*queued)
             .order_by(tasks.c.created_at, tasks.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)

@@ -17,6 +17,10 @@ class ModeFallbackEngine:
     def __init__(self, primary: DiffusersEngine, fallback: Engine) -> None:
         self.primary = primary
         self.fallback = fallback
+        self.device_slot = primary.device_slot
+
+    def warm(self) -> None:
+        self.primary.warm()
 
     def engine_for(self, mode: Mode) -> Engine:
         return self.primary if self.primary.supports(mode) else self.fallback
