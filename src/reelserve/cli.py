@@ -92,6 +92,7 @@ def serve(
         )
     pool = WorkerPool(container, settings.workers)
     pool.start()
+    _warn_if_unreachable_urls(settings)
     scheme = "https" if settings.ssl_certfile else "http"
     console.print(
         f"reelserve listening on {scheme}://{settings.host}:{settings.port} "
@@ -102,6 +103,28 @@ def serve(
     finally:
         pool.stop()
         container.close()
+
+
+def _warn_if_unreachable_urls(settings: Settings) -> None:
+    """Plain http on a non-loopback address without a public URL: clients that rewrite download
+    links to https (several MiniMax clients do) cannot fetch them, and behind a TLS proxy the
+    links name the inner address. Say so at start-up."""
+    import ipaddress
+    import logging
+
+    if settings.public_url or settings.ssl_certfile or settings.host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(settings.host).is_loopback:
+            return
+    except ValueError:
+        pass  # a host name: not known to be loopback
+    logging.getLogger("reelserve.cli").warning(
+        "serving plain http on %s without REELSERVE_PUBLIC_URL: download URLs follow each "
+        "request's scheme and host; behind a TLS proxy set REELSERVE_PUBLIC_URL=https://…, or "
+        "serve TLS directly with --ssl-certfile/--ssl-keyfile",
+        settings.host,
+    )
 
 
 def _built(settings: Settings) -> Container:

@@ -20,8 +20,6 @@ def test_a_keep_alive_connection_survives_an_internal_error(
     """Under uvicorn: the answer to a failing request, then a second request on the same socket
     (issue 17 §2: the socket used to be dropped, so a pooled client's next request failed)."""
 
-
-
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 

@@ -148,12 +148,15 @@ def test_a_proxied_request_without_a_public_url_is_warned_about_in_json_lines(
     assert any(r["logger"].startswith("uvicorn") for r in records)  # uvicorn's lines too
 
 
-def test_every_log_line_on_stderr_is_json(tmp_path: Path) -> None:
+def test_every_log_line_on_stderr_is_json_and_plain_http_is_warned_about(
+    tmp_path: Path,
+) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     port = free_port()
     env = {**os.environ, "REELSERVE_LOG_LEVEL": "INFO", "REELSERVE_WORKERS": "0"}
-    command = [*REELSERVE, "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    command = [*REELSERVE, "serve", "--host", "0.0.0.0", "--port", str(port)]
+    command += ["--data-dir", str(data_dir)]
     out, err = tmp_path / "out.log", tmp_path / "err.log"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
@@ -166,6 +169,8 @@ def test_every_log_line_on_stderr_is_json(tmp_path: Path) -> None:
     records = [json.loads(line) for line in lines]  # fails on any plain-text line
     loggers = {r["logger"] for r in records}
     assert "uvicorn.error" in loggers and "reelserve.access" in loggers
+    # plain http on every interface without a public URL is warned about at start-up
+    assert any("without REELSERVE_PUBLIC_URL" in r["msg"] for r in records)
 
 
 @pytest.mark.parametrize("secret", ["", "short"])
