@@ -73,6 +73,13 @@ def test_an_id_is_16_digits_and_exact_in_a_javascript_number() -> None:
         ids.compose(ids.LAST_MS + 1, 0)
 
 
+def test_a_clock_before_the_epoch_still_gives_valid_increasing_ids() -> None:
+    maker = ids.IdMaker()
+    made = [maker.make(datetime(2001, 1, 1, tzinfo=UTC)) for _ in range(3)]
+    assert [int(m) for m in made] == sorted(int(m) for m in made) and len(set(made)) == 3
+    assert all(len(m) == 16 for m in made)
+
+
 def test_an_id_encodes_its_millisecond() -> None:
     made = int(ids.IdMaker().make(T0 + timedelta(days=1)))
     ms = (made - 10**15) >> 12

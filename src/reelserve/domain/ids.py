@@ -40,7 +40,8 @@ class IdMaker:
 
     def make(self, now: datetime) -> str:
         """A fresh id for ``now`` (aware UTC), later than every id made here before."""
-        ms = int((now - EPOCH).total_seconds() * 1000)
+        # A clock set before 2025 counts from the epoch rather than failing every create.
+        ms = max(0, int((now - EPOCH).total_seconds() * 1000))
         with self._lock:
             last_ms, last_low = self._last
             if ms > last_ms:
