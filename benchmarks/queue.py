@@ -8,7 +8,7 @@
 - **throughput**: N tasks queued first, then 1, 2 or 4 worker processes (one thread each) with
   a no-op engine (it writes a few bytes, no video) run them; tasks/s from the first claim to the
   last completion, from the tasks' timestamps (process start-up is not counted). Reference in
-  the same run: the bare claim statement alone (``SqlTaskStore.claim`` in a loop, one process),
+  the same run: the bare claim statement alone (``SqlTaskQueue.claim`` in a loop, one process),
   the ceiling of the queue itself.
 
 PostgreSQL is a throwaway server from tests/support/postgres.py (Debian's postgresql package),
@@ -45,15 +45,10 @@ sys.path.insert(0, str(ROOT))
 from reelserve.adapters.engines import registry  # noqa: E402
 from reelserve.adapters.engines.registry import EngineRequest  # noqa: E402
 from reelserve.bootstrap import Container, build  # noqa: E402
+from reelserve.domain.jobs import GenerationJob, RenderedVideo  # noqa: E402
 from reelserve.domain.requests import GenerationRequest, Mode  # noqa: E402
-from reelserve.domain.tasks import FailureKind  # noqa: E402
-from reelserve.ports import (  # noqa: E402
-    CancelCheck,
-    Engine,
-    GenerationJob,
-    ProgressCallback,
-    RenderedVideo,
-)
+from reelserve.domain.tasks import Failure, FailureKind  # noqa: E402
+from reelserve.ports import CancelCheck, Engine, ProgressCallback  # noqa: E402
 from reelserve.settings import Settings  # noqa: E402
 
 MODEL = "T2V-01"
@@ -140,7 +135,7 @@ def wait_done(
 ) -> tuple[datetime, datetime]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        task = container.task_store.get(task_id)
+        task = container.repository.get(task_id)
         if task is not None and task.status.terminal and task.started_at is not None:
             return task.created_at, task.started_at
         time.sleep(every)
@@ -165,7 +160,7 @@ def throughput(container: Container, count: int, processes: int) -> float:
     with workers(container.settings, processes):
         for task_id in ids:
             wait_done(container, task_id, timeout=300, every=0.02)
-    tasks = [container.task_store.get(i) for i in ids]
+    tasks = [container.repository.get(i) for i in ids]
     starts = [t.started_at for t in tasks if t and t.started_at]
     ends = [t.finished_at for t in tasks if t and t.finished_at]
     return count / (max(ends) - min(starts)).total_seconds()
@@ -175,7 +170,7 @@ def raw_claims(container: Container, count: int) -> float:
     owner = container.keys.create(f"raw-{time.monotonic_ns()}").key
     for _ in range(count):
         container.tasks.submit(owner, REQUEST)
-    store, lease = container.task_store, timedelta(seconds=30)
+    store, lease = container.queue, timedelta(seconds=30)
     claimed = []
     started = time.perf_counter()
     while (task := store.claim("bench", datetime.now(UTC), lease, models=[MODEL])) is not None:
@@ -183,15 +178,8 @@ def raw_claims(container: Container, count: int) -> float:
     rate = len(claimed) / (time.perf_counter() - started)
     for task in claimed:  # end them, or the reaper would hand them to the next run
         assert task.lease is not None
-        store.fail(
-            task.id,
-            task.lease.token,
-            datetime.now(UTC),
-            code=1000,
-            message="benchmark: claimed only",
-            kind=FailureKind.CANCELLED,
-            cancelled=True,
-        )
+        ended = Failure(code=1000, message="benchmark: claimed only", kind=FailureKind.CANCELLED)
+        store.transition(task.id, task.lease.token, datetime.now(UTC), ended.status, result=ended)
     return rate
 
 

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import secrets
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -21,9 +21,7 @@ from sqlalchemy import Engine as DbEngine
 
 from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
-from reelserve.adapters.db.keys import SqlKeyStore
-from reelserve.adapters.db.outbox import SqlOutbox
-from reelserve.adapters.db.store import SqlTaskStore
+from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
@@ -33,7 +31,15 @@ from reelserve.adapters.wakeups.postgres import PostgresWakeups
 from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
 from reelserve.domain import catalog
 from reelserve.domain.requests import Mode
-from reelserve.ports import Clock, FileStore, TaskStore, Wakeups
+from reelserve.ports import (
+    Clock,
+    FileStore,
+    Health,
+    TaskQueue,
+    TaskRepository,
+    TaskStats,
+    Wakeups,
+)
 from reelserve.services.downloads import DownloadSigner
 from reelserve.services.execution import Executor, LeaseTimes
 from reelserve.services.keys import KeyService
@@ -46,15 +52,18 @@ from reelserve.settings import Settings, checked_secret
 @dataclass(kw_only=True)
 class Container:
     settings: Settings
-    database: DbEngine
     clock: Clock
-    task_store: TaskStore
+    queue: TaskQueue  # workers: claim, heartbeat, transition, reap
+    repository: TaskRepository  # the API's reads and writes of tasks
+    stats: TaskStats  # ETAs and /metrics
+    health: Health  # /readyz
     files: FileStore
     keys: KeyService
     tasks: TaskService
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
     wakeups: Wakeups  # create → idle workers, in this process and others
+    on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
     _router: EngineRouter | None = field(default=None, init=False, repr=False)
     _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -76,7 +85,7 @@ class Container:
 
     def executor(self, worker_id: str, slots: Slots | None = None) -> Executor:
         return Executor(
-            tasks=self.task_store,
+            tasks=self.queue,
             files=self.files,
             engine_for=self.router.engine_for,
             clock=self.clock,
@@ -90,7 +99,7 @@ class Container:
 
     def close(self) -> None:
         self.wakeups.close()
-        self.database.dispose()
+        self.on_close()
 
 
 def load_engines(settings: Settings) -> EngineRouter:
@@ -136,7 +145,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     if migrate_schema:
         migrate(database)
     clock = SystemClock()
-    task_store = SqlTaskStore(database)
+    stores = sql_stores(database)
     files = LocalFileStore(Path(settings.data_dir) / "files")
     networks = allowed_networks(settings)
     intake = PillowImageIntake(
@@ -145,10 +154,13 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     wakeups = make_wakeups(settings, database)
     sender = SafeHttpWebhookSender(allow_networks=networks)
     tasks = TaskService(
-        tasks=task_store,
+        tasks=stores.repository,
+        catalog=stores.catalog,
+        stats=stores.stats,
         files=files,
         intake=intake,
         clock=clock,
+        rate=stores.limiter,
         webhooks=sender,
         limits=TaskLimits(
             max_attempts=settings.max_attempts,
@@ -161,16 +173,18 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     )
     container = Container(
         settings=settings,
-        database=database,
         clock=clock,
-        task_store=task_store,
+        queue=stores.queue,
+        repository=stores.repository,
+        stats=stores.stats,
+        health=stores.health,
         files=files,
-        keys=KeyService(keys=SqlKeyStore(database), clock=clock),
+        keys=KeyService(keys=stores.keys, clock=clock),
         tasks=tasks,
         signer=DownloadSigner(_secret(settings), timedelta(seconds=settings.download_url_ttl_s)),
         webhooks=WebhookService(
-            outbox=SqlOutbox(database),
-            tasks=task_store,
+            outbox=stores.outbox,
+            tasks=stores.repository,
             sender=sender,
             clock=clock,
             policy=RetryPolicy(
@@ -179,5 +193,6 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             timeout_s=settings.webhook_timeout_s,
         ),
         wakeups=wakeups,
+        on_close=database.dispose,
     )
     return container

@@ -34,10 +34,10 @@ async def test_metrics_need_the_token_when_one_is_set(
 async def test_readiness_says_unavailable_without_the_drivers_text(
     client: httpx.AsyncClient, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse() -> None:
-        raise RuntimeError("password authentication failed for user 'ops' at db.internal:5432")
+    def refuse() -> str:
+        return "OperationalError: password authentication failed for user 'ops' at db.internal"
 
-    monkeypatch.setattr(container.database, "connect", refuse)
+    monkeypatch.setattr(container.health, "problem", refuse)
     response = await client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "unavailable"}

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from reelserve.adapters.engines import registry
 from reelserve.adapters.engines.registry import EngineRequest
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.requests import Mode
-from reelserve.ports import CancelCheck, Engine, GenerationJob, ProgressCallback, RenderedVideo
+from reelserve.ports import CancelCheck, Engine, ProgressCallback
 
 
 @dataclass

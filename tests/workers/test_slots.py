@@ -44,7 +44,7 @@ def until(check: Callable[[], bool], timeout: float = 60.0) -> None:
 
 
 def statuses(container: Container, tasks: list[Task]) -> list[TaskStatus]:
-    return [s.status for t in tasks if (s := container.task_store.get(t.id)) is not None]
+    return [s.status for t in tasks if (s := container.repository.get(t.id)) is not None]
 
 
 def test_threads_on_one_device_leave_the_waiting_tasks_queued(gated: Container) -> None:

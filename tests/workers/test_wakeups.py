@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from reelserve.adapters.db.engine import make_engine
 from reelserve.adapters.wakeups import LocalWakeups
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
 from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
@@ -143,7 +144,7 @@ def test_an_idle_worker_process_takes_a_new_task_without_polling(backend: Settin
 
 
 def _status(container: object, task_id: str) -> TaskStatus | None:
-    task = container.task_store.get(task_id)  # type: ignore[attr-defined]
+    task = container.repository.get(task_id)  # type: ignore[attr-defined]
     return task.status if task else None
 
 
@@ -152,8 +153,12 @@ def _listening(container: object, settings: Settings) -> bool:
     if not settings.database_url:
         folder = wake_dir(settings.data_dir)
         return folder.exists() and any(folder.iterdir())
-    with container.database.connect() as conn:  # type: ignore[attr-defined]
-        count = conn.execute(
-            text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'")
-        ).scalar_one()
+    database = make_engine(settings.database_url)  # the API's container holds no engine
+    try:
+        with database.connect() as conn:
+            count = conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN%'")
+            ).scalar_one()
+    finally:
+        database.dispose()
     return bool(count)

@@ -12,10 +12,11 @@ from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.requests import GenerationRequest, Mode, detect_mode
 
 MAX_PROMPT_CHARS = 2000
-# A fixed seed (reelserve extension) is stored in a 32-bit signed column on every database, and
-# numpy and torch take any value in it; 0 (what typed clients send for "unset") means random.
+# A fixed seed (reelserve extension) is stored in a 64-bit signed column (PostgreSQL BIGINT,
+# SQLite INTEGER), and numpy and torch take any value in it; 0 (what typed clients send for
+# "unset") means random.
 MIN_SEED = 0
-MAX_SEED = 2**31 - 1
+MAX_SEED = 2**63 - 1
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # "size < 20 MB"
 MIN_SHORT_SIDE = 300  # "short side > 300 px" (so 300 itself is refused)
 MIN_ASPECT = 2 / 5

@@ -14,15 +14,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from reelserve.domain import camera, catalog
 from reelserve.domain.errors import ReelserveError, TaskCancelled
 from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
 from reelserve.domain.ids import new_id
-from reelserve.domain.tasks import CANCELLED_MESSAGE, FailureKind, Phase, Progress, Task
-from reelserve.ports import Clock, Engine, FileStore, GenerationJob, RenderedVideo, TaskStore
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
+from reelserve.domain.tasks import (
+    CANCELLED,
+    Failure,
+    FailureKind,
+    Phase,
+    Progress,
+    Success,
+    Task,
+    TaskStatus,
+)
+from reelserve.ports import Clock, Engine, FileStore, TaskQueue
 from reelserve.services.slots import SlotGroup, Slots
 
 log = logging.getLogger("reelserve.execution")
+_ENGINE = FailureKind.ENGINE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,7 +45,7 @@ class _Watch:
     """Heartbeats in the background; remembers the latest progress, cancel and lease loss."""
 
     def __init__(
-        self, store: TaskStore, clock: Clock, task: Task, token: str, times: LeaseTimes
+        self, store: TaskQueue, clock: Clock, task: Task, token: str, times: LeaseTimes
     ) -> None:
         self._store, self._clock, self._task, self._token = store, clock, task, token
         self._times = times
@@ -83,7 +93,7 @@ class Executor:
     def __init__(
         self,
         *,
-        tasks: TaskStore,
+        tasks: TaskQueue,
         files: FileStore,
         engine_for: Callable[[str], Engine],
         clock: Clock,
@@ -145,7 +155,7 @@ class Executor:
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
         try:
             job = self._prepare(task, workdir)
-            if not self._tasks.start_processing(task.id, token, self._clock.now()):
+            if not self._tasks.transition(task.id, token, self._clock.now(), TaskStatus.PROCESSING):
                 return  # lease lost or cancelled while preparing
             engine = self._engine_for(task.model)
             video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
@@ -153,20 +163,20 @@ class Executor:
             if watch.lost:  # paused or cut off past its lease: another attempt owns the task
                 log.warning("task %s: lease lost; attempt %s stopped", task.id, task.attempts)
             else:
-                self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
+                self._end(task, token, CANCELLED)
             return
         except ReelserveError as error:
-            self._fail(task, token, error.code, error.status_msg, FailureKind.ENGINE)
+            self._end(task, token, Failure(code=error.code, message=error.status_msg, kind=_ENGINE))
             return
         except Exception:  # an engine bug must fail the task, never leave it stuck
             log.exception("task %s failed", task.id)
             # The exception's text is the engine's internals (OpenCV, torch, paths): logged
             # above with the task id, never shown to the client.
             message = "unknown error, generation failed (an internal engine error; retry later)"
-            self._fail(task, token, 1000, message, FailureKind.ENGINE)
+            self._end(task, token, Failure(code=1000, message=message, kind=_ENGINE))
             return
         if watch.cancelled and not watch.lost:
-            self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
+            self._end(task, token, CANCELLED)
             return
         watch.report(Phase.STORING, video.frame_count, video.frame_count)
         self._store(task, token, video)
@@ -181,7 +191,7 @@ class Executor:
             prompt=task.prompt,
             raw_prompt=task.camera_prompt,
             prompt_optimizer=task.prompt_optimizer,
-            plan=camera.parse(task.camera_prompt),
+            plan=task.plan,  # parsed once, at submit
             first_frame=first,
             last_frame=last,
             width=task.width,
@@ -214,15 +224,12 @@ class Executor:
             bytes=size,
             created_at=now,
         )
-        cost = catalog.MODELS[task.model].price(task.resolution, task.duration)
-        if not self._tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
+        success = Success(file=record, video=video)  # charged at the price fixed at submit
+        if not self._tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan
             log.warning("task %s: lease lost before the result was recorded", task.id)
 
-    def _fail(self, task: Task, token: str, code: int, message: str, kind: FailureKind) -> None:
-        cancelled = kind is FailureKind.CANCELLED
+    def _end(self, task: Task, token: str, reason: Failure) -> None:
         now = self._clock.now()
-        if not self._tasks.fail(
-            task.id, token, now, code=code, message=message, kind=kind, cancelled=cancelled
-        ):
+        if not self._tasks.transition(task.id, token, now, reason.status, result=reason):
             log.warning("task %s: lease lost before the failure was recorded", task.id)

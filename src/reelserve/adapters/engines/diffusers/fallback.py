@@ -7,8 +7,9 @@ checkpoint for ``MiniMax-Hailuo-02``, which also offers image modes) and ``fallb
 from __future__ import annotations
 
 from reelserve.adapters.engines.diffusers.engine import DiffusersEngine
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.requests import Mode
-from reelserve.ports import CancelCheck, Engine, GenerationJob, ProgressCallback, RenderedVideo
+from reelserve.ports import CancelCheck, Engine, ProgressCallback
 
 
 class ModeFallbackEngine:
