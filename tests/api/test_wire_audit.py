@@ -68,7 +68,7 @@ async def test_the_largest_seed_is_stored_and_read_back(
     body = await raw_create(
         client, json.dumps({"model": "T2V-01", "prompt": "x", "seed": MAX_SEED}).encode()
     )
-    task = container.task_store.get(str(body["task_id"]))
+    task = container.repository.get(str(body["task_id"]))
     assert task is not None and task.seed == MAX_SEED
 
 
@@ -112,13 +112,13 @@ async def test_zero_values_read_as_absent(client: httpx.AsyncClient, container: 
     }
     body = await raw_create(client, json.dumps(go).encode())
     assert body["base_resp"] == {"status_code": 0, "status_msg": "success"}
-    task = container.task_store.get(str(body["task_id"]))
+    task = container.repository.get(str(body["task_id"]))
     assert task is not None
     assert (task.mode.value, task.duration, task.resolution) == ("t2v", 6, "768P")
     assert task.prompt_optimizer is True and task.callback_url is None and task.seed > 0
     # false still means false where the default is true
     body = await raw_create(client, json.dumps({**go, "prompt_optimizer": False}).encode())
-    task = container.task_store.get(str(body["task_id"]))
+    task = container.repository.get(str(body["task_id"]))
     assert task is not None and task.prompt_optimizer is False
 
 
@@ -142,5 +142,5 @@ async def test_subject_reference_ignores_duration_and_resolution_with_a_warning(
     assert isinstance(warnings, list)
     assert any(w.startswith("duration: ignored") for w in warnings)
     assert any(w.startswith("resolution: ignored") for w in warnings)
-    task = container.task_store.get(str(body["task_id"]))
+    task = container.repository.get(str(body["task_id"]))
     assert task is not None and (task.duration, task.resolution) == (6, "720P")

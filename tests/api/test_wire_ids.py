@@ -56,7 +56,7 @@ async def test_an_id_another_process_took_is_retried_under_a_fresh_one(
     monkeypatch.setattr(tasks, "new_id", ids_from(first))  # the same millisecond, same low bits
     second = await create(client, first_frame_image=blue)
     assert second != first
-    store = container.task_store
+    store = container.repository
     a, b = store.get(first), store.get(second)
     assert a is not None and b is not None
     assert a.first_frame_key != b.first_frame_key  # neither overwrote the other's frame
