@@ -25,16 +25,19 @@ from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
+from reelserve.adapters.media.stills import AvStills
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
 from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
 from reelserve.domain import catalog
+from reelserve.domain.camera import PlanLimits
 from reelserve.domain.requests import Mode
 from reelserve.ports import (
     Clock,
     FileStore,
     Health,
+    Stills,
     TaskQueue,
     TaskRepository,
     TaskStats,
@@ -45,6 +48,7 @@ from reelserve.services.execution import Executor, LeaseTimes
 from reelserve.services.keys import KeyService
 from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
+from reelserve.services.uploads import UploadService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings, checked_secret
 
@@ -62,10 +66,12 @@ class Container:
     tasks: TaskService
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
+    uploads: UploadService  # uploaded inputs (/v1/files/upload, mm_file://ID)
     wakeups: Wakeups  # create → idle workers, in this process and others
     on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
     _router: EngineRouter | None = field(default=None, init=False, repr=False)
     _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    stills: Stills = field(default_factory=AvStills)  # thumbnails and sprite sheets
 
     @property
     def router(self) -> EngineRouter:
@@ -110,6 +116,7 @@ def load_engines(settings: Settings) -> EngineRouter:
         preset=settings.preview_preset,
         crf=settings.preview_crf,
         segments=settings.preview_segments,
+        stop_at_frame=settings.preview_stop_at_frame,
     )
     return load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
 
@@ -149,7 +156,8 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     files = LocalFileStore(Path(settings.data_dir) / "files")
     networks = allowed_networks(settings)
     intake = PillowImageIntake(
-        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)
+        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks),
+        decode_budget_pixels=settings.decode_budget_pixels,
     )
     wakeups = make_wakeups(settings, database)
     sender = SafeHttpWebhookSender(allow_networks=networks)
@@ -167,6 +175,10 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             callback_timeout_s=settings.callback_timeout_s,
             rpm=settings.rpm_limit,
             max_in_flight=settings.max_in_flight,
+            plan=PlanLimits(
+                max_segments=settings.max_camera_segments,
+                max_magnification=settings.max_camera_magnification,
+            ),
         ),
         on_submitted=wakeups.notify,
         can_serve=lambda model, mode: container.can_serve(model, mode),
@@ -194,5 +206,6 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         ),
         wakeups=wakeups,
         on_close=database.dispose,
+        uploads=UploadService(uploads=stores.uploads, files=files, clock=clock),
     )
     return container

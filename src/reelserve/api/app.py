@@ -22,6 +22,8 @@ from reelserve.api import (
     vtrix,
     webhooks_ext,
 )
+from reelserve.api.dialects import files, minimax_v2
+from reelserve.api.dialects import openai as openai_dialect
 from reelserve.api.edge import Edge
 from reelserve.api.errors import minimax_error, vtrix_error
 from reelserve.api.schemas import violation
@@ -131,6 +133,9 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(minimax.router, prefix=prefix, include_in_schema=prefix == "")
     app.include_router(downloads.router)
     app.include_router(vtrix.router)
+    app.include_router(openai_dialect.router)
+    app.include_router(minimax_v2.router)
+    app.include_router(files.router)
     app.add_exception_handler(ReelserveError, _on_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)

@@ -221,7 +221,9 @@ def image_source_violations(field: str, source: str) -> list[Violation]:
     return [Violation(field=field, message=f"{field}: invalid image url ({why})")]
 
 
-def validate(request: GenerationRequest) -> list[Violation]:
+def validate(
+    request: GenerationRequest, plan_limits: camera.PlanLimits = camera.PlanLimits.DEFAULT
+) -> list[Violation]:
     """Every rule the request breaks (empty when it is valid). Images are checked on intake."""
     mode = detect_mode(request)
     found = _model_rules(request, mode)
@@ -244,12 +246,16 @@ def validate(request: GenerationRequest) -> list[Violation]:
         for i, ref in enumerate(request.subject_reference or ()):
             for j, image in enumerate(ref.images):
                 found += image_source_violations(f"subject_reference[{i}].image[{j}]", image)
+    if not any(v.field == "prompt" for v in found):  # one violation per field
+        found += camera.plan_violations(camera.parse(request.prompt or ""), plan_limits)
     return found
 
 
-def resolve(request: GenerationRequest) -> ResolvedRequest:
+def resolve(
+    request: GenerationRequest, plan_limits: camera.PlanLimits = camera.PlanLimits.DEFAULT
+) -> ResolvedRequest:
     """The request with defaults applied; raises ``InvalidParams`` with every violation."""
-    violations = validate(request)
+    violations = validate(request, plan_limits)
     if violations:
         raise InvalidParams(violations)
     mode = detect_mode(request)

@@ -197,6 +197,7 @@ class Task:
     finished_at: datetime | None = None
     dialect: str = "minimax"  # the wire dialect that created it: it shapes its callbacks
     camera: tuple[CameraSegment, ...] = ()  # the camera directives, parsed once at submit
+    remixed_from: str | None = None  # the task whose inputs a remix reused (OpenAI remix)
 
     @property
     def plan(self) -> CameraPlan:

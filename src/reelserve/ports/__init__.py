@@ -24,6 +24,8 @@ Engine           render a job                              PreviewEngine, Diffus
                                                            ScriptedEngine
 WebhookSender    challenge and push                        SafeHttpWebhookSender,
                                                            RecordingWebhookSender
+Stills           thumbnails and sprite sheets of a video   AvStills
+UploadStore      uploaded input files, per key             SqlUploadStore
 Clock            the time                                  SystemClock, FrozenClock
 Wakeups          wake idle workers (any process)           LocalWakeups, UnixWakeups,
                                                            PostgresWakeups
@@ -32,9 +34,9 @@ Wakeups          wake idle workers (any process)           LocalWakeups, UnixWak
 
 from reelserve.ports.clock import Clock
 from reelserve.ports.engines import CancelCheck, Engine, ProgressCallback
-from reelserve.ports.files import FileStore
+from reelserve.ports.files import FileStore, UploadStore
 from reelserve.ports.keys import KeyStore, RateLimiter
-from reelserve.ports.media import ImageFetcher, ImageIntake
+from reelserve.ports.media import ImageFetcher, ImageIntake, Stills
 from reelserve.ports.tasks import FileCatalog, Health, TaskQueue, TaskRepository, TaskStats
 from reelserve.ports.wakeups import Wakeups
 from reelserve.ports.webhooks import CallbackRenderer, OutboxStore, WebhookSender
@@ -53,9 +55,11 @@ __all__ = [
     "OutboxStore",
     "ProgressCallback",
     "RateLimiter",
+    "Stills",
     "TaskQueue",
     "TaskRepository",
     "TaskStats",
+    "UploadStore",
     "Wakeups",
     "WebhookSender",
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
+
+from reelserve.domain.files import FileRecord
 
 
 class FileStore(Protocol):
@@ -25,4 +28,18 @@ class FileStore(Protocol):
 
     def scratch_dir(self) -> Path:
         """A local folder for work in progress (engines render here)."""
+        ...
+
+
+class UploadStore(Protocol):
+    """Uploaded input files' records, per key (POST /v1/files/upload; ``mm_file://ID``)."""
+
+    def add(self, record: FileRecord) -> None: ...
+
+    def list(self, owner_key_id: str, purpose: str | None) -> Sequence[FileRecord]: ...
+
+    def get(self, file_id: str, owner_key_id: str) -> FileRecord | None: ...
+
+    def remove(self, file_id: str, owner_key_id: str) -> FileRecord | None:
+        """Delete an upload's record; the record, or None when the key has no such upload."""
         ...
