@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from reelserve.domain import camera, catalog
 from reelserve.domain.errors import InvalidParams, Violation
-from reelserve.domain.requests import GenerationRequest, Mode, detect_mode
+from reelserve.domain.requests import GenerationRequest, ImageSource, Mode, detect_mode
 
 MAX_PROMPT_CHARS = 2000
 # A fixed seed (reelserve extension) is stored in a 64-bit signed column (PostgreSQL BIGINT,
@@ -206,8 +206,11 @@ def _image_presence_rules(request: GenerationRequest, mode: Mode) -> list[Violat
     return found
 
 
-def image_source_violations(field: str, source: str) -> list[Violation]:
-    """The form of an image reference, checked before anything is fetched or decoded."""
+def image_source_violations(field: str, source: ImageSource) -> list[Violation]:
+    """The form of an image reference, checked before anything is fetched or decoded (an
+    uploaded file's bytes are the decoder's to judge)."""
+    if isinstance(source, bytes):
+        return []
     head = source[:8].lower()
     if head.startswith(("http://", "https://")):
         return []
