@@ -9,8 +9,10 @@ whatever runs tasks (``WorkerPool.start``), so `reelserve keys list` never impor
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import secrets
+import stat
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -23,10 +25,12 @@ from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
 from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
+from reelserve.adapters.engines.upstream import RelayRuntime, bind_relay
 from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.media.stills import AvStills
 from reelserve.adapters.net.fetch import HttpImageFetcher
+from reelserve.adapters.net.lookups import Lookups
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
 from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
@@ -52,6 +56,8 @@ from reelserve.services.uploads import UploadService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings, checked_secret
 
+log = logging.getLogger("reelserve")
+
 
 @dataclass(kw_only=True)
 class Container:
@@ -69,6 +75,10 @@ class Container:
     uploads: UploadService  # uploaded inputs (/v1/files/upload, mm_file://ID)
     wakeups: Wakeups  # create → idle workers, in this process and others
     on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
+    # Binds relayed models (engine = "upstream") to the stores; None when nothing is relayed.
+    make_relay: Callable[[EngineRouter], RelayRuntime | None] = lambda _: None
+    _relay: RelayRuntime | None = field(default=None, init=False, repr=False)
+    _relay_made: bool = field(default=False, init=False, repr=False)
     _router: EngineRouter | None = field(default=None, init=False, repr=False)
     _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     stills: Stills = field(default_factory=AvStills)  # thumbnails and sprite sheets
@@ -80,6 +90,15 @@ class Container:
             if self._router is None:
                 self._router = load_engines(self.settings)
             return self._router
+
+    @property
+    def relay(self) -> RelayRuntime | None:
+        """The relay (docs/relay.md), bound on first use; its pollers run with the workers."""
+        router = self.router
+        with self._router_lock:
+            if not self._relay_made:
+                self._relay, self._relay_made = self.make_relay(router), True
+            return self._relay
 
     def can_serve(self, model: str, mode: Mode) -> bool:
         return self.router.supports(model, mode)
@@ -104,6 +123,8 @@ class Container:
         )
 
     def close(self) -> None:
+        if self._relay is not None:
+            self._relay.close()
         self.wakeups.close()
         self.on_close()
 
@@ -146,8 +167,18 @@ def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddre
     ]
 
 
+def private_data_dir(path: Path) -> None:
+    """Create the data dir 0700, or take group and other access away from an existing one: it
+    holds the database (every key's webhook secret), the signing secret and every video."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("data dir %s was mode %o; setting 0700", path, mode)
+        path.chmod(0o700)
+
+
 def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     database = make_engine(settings.resolved_database_url)
     if migrate_schema:
         migrate(database)
@@ -155,12 +186,19 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     stores = sql_stores(database)
     files = LocalFileStore(Path(settings.data_dir) / "files")
     networks = allowed_networks(settings)
+    lookups = Lookups(
+        per_key=settings.dns_lookups_per_key,
+        total=settings.dns_lookups_total,
+        timeout_s=settings.dns_timeout_s,
+    )
     intake = PillowImageIntake(
-        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks),
+        HttpImageFetcher(
+            timeout_s=settings.fetch_timeout_s, allow_networks=networks, lookups=lookups
+        ),
         decode_budget_pixels=settings.decode_budget_pixels,
     )
     wakeups = make_wakeups(settings, database)
-    sender = SafeHttpWebhookSender(allow_networks=networks)
+    sender = SafeHttpWebhookSender(allow_networks=networks, lookups=lookups)
     tasks = TaskService(
         tasks=stores.repository,
         catalog=stores.catalog,
@@ -191,7 +229,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         stats=stores.stats,
         health=stores.health,
         files=files,
-        keys=KeyService(keys=stores.keys, clock=clock),
+        keys=KeyService(keys=stores.keys, clock=clock, tasks=stores.repository),
         tasks=tasks,
         signer=DownloadSigner(_secret(settings), timedelta(seconds=settings.download_url_ttl_s)),
         webhooks=WebhookService(
@@ -203,9 +241,20 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
                 scale=settings.webhook_retry_scale, max_attempts=settings.webhook_max_attempts
             ),
             timeout_s=settings.webhook_timeout_s,
+            rate=stores.limiter,
+            redeliver_per_minute=settings.webhook_redeliver_per_minute,
         ),
         wakeups=wakeups,
         on_close=database.dispose,
         uploads=UploadService(uploads=stores.uploads, files=files, clock=clock),
+        make_relay=lambda router: bind_relay(
+            router.engines(),
+            database=database,
+            queue=stores.queue,
+            repository=stores.repository,
+            files=files,
+            clock=clock,
+            public_url=settings.public_url,  # upstreams push status hints there
+        ),
     )
     return container

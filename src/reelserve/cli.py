@@ -246,21 +246,32 @@ def keys_list(data_dir: DataDir = None) -> None:
 
 @keys_app.command("revoke")
 def keys_revoke(
-    key: Annotated[str, typer.Argument(help="Id or name of the key.")], data_dir: DataDir = None
+    key: Annotated[str, typer.Argument(help="Id or name of the key.")],
+    data_dir: DataDir = None,
+    keep_queued: Annotated[
+        bool,
+        typer.Option(
+            "--keep-queued", help="Leave the key's queued tasks to run (default: cancel them)."
+        ),
+    ] = False,
 ) -> None:
-    """Revoke a key: requests with it get 1004 from now on."""
+    """Revoke a key: requests with it get 1004 from now on; its queued tasks are cancelled,
+    its running ones asked to stop, its pushes stop and its event streams close."""
     from reelserve.bootstrap import build
     from reelserve.domain.errors import ReelserveError
 
     container = build(_settings(data_dir))
     try:
-        revoked = container.keys.revoke(key)
+        revoked = container.keys.revoke(key, keep_queued=keep_queued)
     except ReelserveError as error:
         console.print(f"[red]error:[/] {error.status_msg}")
         raise typer.Exit(2) from None
     finally:
         container.close()
-    console.print(f"revoked key {revoked.name!r} ({revoked.id})")
+    console.print(
+        f"revoked key {revoked.key.name!r} ({revoked.key.id}); "
+        f"{revoked.cancelled} queued task(s) cancelled"
+    )
 
 
 @app.command()

@@ -131,6 +131,44 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs that image and callback URLs may reach although "
         "private (empty: only public addresses).",
     )
+    create_threads: int = Field(
+        32,
+        ge=0,
+        description="Threads that run creates (image fetches, the callback check), apart from "
+        "the threads serving other requests; 0: share those (not recommended).",
+    )
+    create_threads_per_key: int = Field(
+        8,
+        ge=1,
+        description="Create threads one API key may hold; its further creates wait for them "
+        "without holding a thread.",
+    )
+    events_max_streams_per_key: int = Field(
+        16,
+        ge=0,
+        description="Live-event streams (GET /v1/tasks/{id}/events) one API key may hold open "
+        "(1002 past it); 0: no limit.",
+    )
+    events_poll_s: float = Field(
+        0.3, gt=0, description="Seconds between the reads that feed the live-event streams."
+    )
+    events_shared: bool = Field(
+        True,
+        description="One loop per process reads the watched tasks for every live-event stream; "
+        "false: a loop per stream (the old behaviour, for comparison only).",
+    )
+    dns_lookups_per_key: int = Field(
+        4,
+        ge=1,
+        description="DNS lookups one API key may have in progress (image and callback URLs); "
+        "more are refused at once, so one key's hanging names never delay another key's.",
+    )
+    dns_lookups_total: int = Field(
+        64, ge=1, description="DNS lookups the process may have in progress, all keys together."
+    )
+    dns_timeout_s: float = Field(
+        5.0, gt=0, description="Time one DNS lookup may take, in seconds, counted on its own."
+    )
     callback_timeout_s: float = Field(
         3.0, gt=0, description="Time a callback URL has to answer the challenge, in seconds."
     )
@@ -151,6 +189,22 @@ class Settings(BaseSettings):
     )
     webhook_poll_s: float = Field(
         1.0, gt=0, description="Seconds between the workers' looks for due status pushes."
+    )
+    webhook_concurrency: int = Field(
+        16,
+        ge=1,
+        description="Status pushes a worker process sends at once; 1: one at a time (a slow "
+        "receiver then delays every other push).",
+    )
+    webhook_per_receiver: int = Field(
+        2, ge=1, description="Status pushes sent at once to one callback URL."
+    )
+    webhook_per_key: int = Field(4, ge=1, description="Status pushes of one API key sent at once.")
+    webhook_redeliver_per_minute: int = Field(
+        10,
+        ge=0,
+        description="Redeliveries (POST /v1/tasks/{task_id}/deliveries/redeliver) one key may "
+        "ask for per minute (1002 past it); 0: no limit.",
     )
     max_body_bytes: int = Field(
         64 * 1024 * 1024, description="Largest request body accepted, in bytes."

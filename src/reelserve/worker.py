@@ -14,6 +14,7 @@ import time
 from collections.abc import Collection
 
 from reelserve.bootstrap import Container
+from reelserve.services.delivery_pool import DeliveryPool
 from reelserve.services.execution import Executor
 
 log = logging.getLogger("reelserve.worker")
@@ -41,6 +42,9 @@ class WorkerPool:
         router = self._container.router
         if self._count:
             router.warm()
+        relay = self._container.relay if self._count else None
+        if relay is not None:
+            relay.start()  # parked tasks are checked where tasks run (docs/relay.md)
         slots = self._container.slots(self._models)
         for index in range(self._count):
             thread = threading.Thread(
@@ -64,6 +68,8 @@ class WorkerPool:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if self._count and self._container.relay is not None:
+            self._container.relay.stop()
 
     def _work(self, executor: Executor) -> None:
         wakeups = self._container.wakeups
@@ -88,16 +94,26 @@ class WorkerPool:
 
     def _push(self) -> None:
         """Deliver due callback pushes (the outbox); retries wait in the rows, not here."""
+        settings = self._container.settings
         webhooks = self._container.webhooks
-        interval = self._container.settings.webhook_poll_s
+        pool = None
+        if settings.webhook_concurrency > 1:
+            pool = DeliveryPool(
+                webhooks,
+                threads=settings.webhook_concurrency,
+                per_receiver=settings.webhook_per_receiver,
+                per_key=settings.webhook_per_key,
+            )
         while not self._stop.is_set():
             try:
-                sent = webhooks.deliver_due()
+                sent = pool.dispatch() if pool else webhooks.deliver_due()
             except Exception:
                 log.exception("webhook delivery failed")
                 sent = 0
             if not sent:
-                self._stop.wait(interval)
+                self._stop.wait(settings.webhook_poll_s)
+        if pool:
+            pool.close()
 
     def join_forever(self) -> None:
         try:

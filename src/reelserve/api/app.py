@@ -17,6 +17,7 @@ from reelserve.api import (
     metrics,
     minimax,
     ops,
+    relay_hints,
     tasks_ext,
     ui,
     vtrix,
@@ -144,7 +145,10 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(events.router)
     app.include_router(ops.router)
     app.include_router(metrics.router)
-    app.state.metrics_registry = metrics.registry_for(container.stats)
+    app.include_router(relay_hints.router)
+    app.state.metrics_registry = metrics.registry_for(
+        container.stats, relay=lambda: container.relay.stats() if container.relay else []
+    )
     ui.mount(app)
     ui.mount_docs(app)
     _documented(app)

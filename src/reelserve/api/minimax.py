@@ -6,9 +6,9 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
+from reelserve.api.admission import create_slots
 from reelserve.api.deps import (
     ContainerDep,
     CreatorDep,
@@ -73,7 +73,8 @@ async def create_video(
 ) -> JSONResponse:
     raw = await read_body(request, container.settings.max_body_bytes)
     wire = parse_create(raw)
-    task = await run_in_threadpool(
+    task = await create_slots(request).run(
+        owner.id,
         partial(
             container.tasks.submit,
             owner,
@@ -81,7 +82,7 @@ async def create_video(
             wire.seed,
             idempotency_key=request.headers.get("idempotency-key"),
             fingerprint=fingerprint(raw),
-        )
+        ),
     )
     body: dict[str, Any] = {"task_id": task.id, "base_resp": base_resp()}
     if task.warnings:

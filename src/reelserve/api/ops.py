@@ -47,6 +47,9 @@ async def readyz(container: ContainerDep) -> JSONResponse:
         # The driver's text names hosts, users and paths: the log has it, the answer does not.
         log.warning("readiness: the database does not answer: %s", problem)
         return JSONResponse({"status": "unavailable", "database": "unavailable"}, status_code=503)
+    upstreams = container.relay.problems() if container.relay is not None else {}
+    if upstreams:  # other models still work: degraded, not unavailable
+        return JSONResponse({"status": "degraded", "database": "ok", "upstreams": upstreams})
     return JSONResponse({"status": "ready", "database": "ok"})
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from reelserve.api.admission import create_slots
 from reelserve.api.deps import ContainerDep, OwnerDep, public_base, read_body
 from reelserve.api.minimax import retrieve_body
 from reelserve.api.schemas import (
@@ -149,5 +150,6 @@ async def create_task(request: Request, container: ContainerDep, owner: OwnerDep
     if not isinstance(params, dict):
         raise InvalidParams('input: must be a list holding one {"params": {...}} object')
     wire = parse_create_object({**params, "model": body.get("model", params.get("model"))})
-    task = await run_in_threadpool(container.tasks.submit, owner, wire.to_domain(), wire.seed)
+    submit = partial(container.tasks.submit, owner, wire.to_domain(), wire.seed)
+    task = await create_slots(request).run(owner.id, submit)
     return JSONResponse(task_view(container, task, public_base(container, request)))

@@ -25,6 +25,7 @@ from reelserve.domain.keys import ApiKey
 from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
 from reelserve.domain.requests import GenerationRequest, ImageSource, Mode
 from reelserve.domain.tasks import Task, TaskPage, TaskStatus
+from reelserve.domain.tenancy import acting_for
 from reelserve.ports import (
     Clock,
     FileCatalog,
@@ -105,7 +106,20 @@ class TaskService:
         recorded in the transaction that inserts the task, so a crash mid-create never blocks
         the retry. A repeat while the first request still runs here is refused (retry later).
         ``dialect`` is the wire dialect creating the task: its callbacks are rendered in it.
+        Outbound work (image fetches, the callback check) is charged to ``owner``.
         """
+        with acting_for(owner.id):
+            return self._submit(owner, request, seed, idempotency_key, fingerprint, dialect)
+
+    def _submit(
+        self,
+        owner: ApiKey,
+        request: GenerationRequest,
+        seed: int | None,
+        idempotency_key: str | None,
+        fingerprint: str,
+        dialect: str,
+    ) -> Task:
         if idempotency_key is None:
             self._count_request(owner)
             return self._create(owner, request, seed, None, dialect)

@@ -20,7 +20,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,12 +29,21 @@ from standardwebhooks import Webhook
 from reelserve.domain.deliveries import AttemptRecord, ClaimedDelivery, DeliveryRecord, Outcome
 from reelserve.domain.errors import InvalidParams, NotFound
 from reelserve.domain.keys import ApiKey
-from reelserve.ports import CallbackRenderer, Clock, OutboxStore, TaskRepository, WebhookSender
+from reelserve.domain.tenancy import acting_for
+from reelserve.ports import (
+    CallbackRenderer,
+    Clock,
+    OutboxStore,
+    RateLimiter,
+    TaskRepository,
+    WebhookSender,
+)
 from reelserve.services.callbacks import RENDERERS, renderer_for
 
 log = logging.getLogger("reelserve.webhooks")
 
 SECRET_PREFIX = "whsec_"
+REDELIVER_PREFIX = "redeliver:"  # redeliveries are counted apart from creates
 # Svix's schedule (one of the Standard Webhooks authors): the wait after failed attempt n.
 SCHEDULE_S: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
@@ -103,7 +112,11 @@ class WebhookService:
         timeout_s: float = 10.0,
         rand: Callable[[], float] = random.random,
         renderers: Mapping[str, CallbackRenderer] = RENDERERS,
+        rate: RateLimiter | None = None,
+        redeliver_per_minute: int = 0,
     ) -> None:
+        self._rate = rate
+        self._redeliver_rpm = redeliver_per_minute
         self._renderers = renderers
         self._outbox = outbox
         self._tasks = tasks
@@ -116,17 +129,30 @@ class WebhookService:
         self._lease = timedelta(seconds=timeout_s + 30)
 
     def deliver_due(self, limit: int = 100) -> int:
-        """Send up to ``limit`` due pushes, one at a time; the number of attempts made."""
+        """Send up to ``limit`` due pushes, one at a time; the number of attempts made.
+        (The workers send concurrently through ``DeliveryPool``; this is its one-thread form.)"""
         done = 0
         while done < limit:
-            claimed = self._outbox.claim(self._clock.now(), self._lease)
+            claimed = self.claim()
             if claimed is None:
                 break
             self.attempt(claimed)
             done += 1
         return done
 
+    def claim(
+        self, *, skip_urls: Collection[str] = (), skip_owners: Collection[str] = ()
+    ) -> ClaimedDelivery | None:
+        """One due push under a lease, none to ``skip_urls`` or of ``skip_owners``."""
+        return self._outbox.claim(
+            self._clock.now(), self._lease, skip_urls=skip_urls, skip_owners=skip_owners
+        )
+
     def attempt(self, delivery: ClaimedDelivery) -> Outcome:
+        with acting_for(delivery.owner_key_id):  # its DNS lookups count against its key
+            return self._attempt(delivery)
+
+    def _attempt(self, delivery: ClaimedDelivery) -> Outcome:
         started = self._clock.now()
         stamp = int(started.timestamp())
         body = renderer_for(self._renderers, delivery.event.dialect).render(delivery.event)
@@ -160,6 +186,8 @@ class WebhookService:
 
     def redeliver(self, owner: ApiKey, task_id: str, delivery_id: str | None) -> DeliveryRecord:
         self._own(owner, task_id)
+        if self._rate is not None:  # 1002 past the key's redeliveries per minute
+            self._rate.hit(REDELIVER_PREFIX + owner.id, self._redeliver_rpm, self._clock.now())
         record = self._outbox.redeliver(task_id, delivery_id or None, self._clock.now())
         if record is None:
             if delivery_id:

@@ -1,6 +1,6 @@
 """tasks record the task a remix came from (the dialect column came with 0004)
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0004"  # the integrator re-chains it after the other branches' revisions
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
