@@ -11,8 +11,8 @@ import pytest
 from tests.conftest import png_data_url
 
 from reelserve.bootstrap import Container
-from reelserve.domain import ids
-from reelserve.services import execution, tasks
+from reelserve.domain import files, ids
+from reelserve.services import tasks
 
 pytestmark = pytest.mark.asyncio
 
@@ -70,7 +70,7 @@ async def test_tasks_and_files_with_17_digit_ids_keep_working(
 ) -> None:
     old_task, old_file = "17961616648098774", "17961616648098775"  # the scheme before 2^53
     monkeypatch.setattr(tasks, "new_id", ids_from(old_task))
-    monkeypatch.setattr(execution, "new_id", ids_from(old_file))
+    monkeypatch.setattr(files, "new_id", ids_from(old_file))
     assert await create(client, prompt="A cat") == old_task
     container.executor("w").run_next()
     query = (await client.get("/v1/query/video_generation", params={"task_id": old_task})).json()
