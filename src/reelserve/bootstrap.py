@@ -54,7 +54,7 @@ from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
 from reelserve.services.uploads import UploadService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
-from reelserve.settings import Settings
+from reelserve.settings import Settings, checked_secret
 
 log = logging.getLogger("reelserve")
 
@@ -151,14 +151,14 @@ def make_wakeups(settings: Settings, database: DbEngine) -> Wakeups:
 
 
 def _secret(settings: Settings) -> bytes:
-    if settings.secret_key:
+    if settings.secret_key is not None:
         return settings.secret_key.encode()
     path = settings.data_dir / "secret.key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return checked_secret(path.read_text().strip().encode(), str(path))
 
 
 def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

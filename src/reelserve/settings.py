@@ -7,8 +7,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_BYTES = 32  # HMAC-SHA256 signs download URLs: a shorter key is guessable
+
+
+class SettingsError(ValueError):
+    """A setting that the server refuses to start with; the message says which and why."""
+
+
+def checked_secret(secret: bytes, source: str) -> bytes:
+    """``secret`` when it is long enough to sign download URLs; raises SettingsError."""
+    if len(secret) < MIN_SECRET_BYTES:
+        raise SettingsError(
+            f"{source}: the signing secret is {len(secret)} bytes; at least "
+            f"{MIN_SECRET_BYTES} are needed (an empty or short one lets anyone forge "
+            "download URLs)"
+        )
+    return secret
 
 
 class Settings(BaseSettings):
@@ -46,8 +63,36 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="Secret for signing download URLs; default: a random key kept in "
-        "<data_dir>/secret.key.",
+        description="Secret for signing download URLs, at least 32 bytes; default: a random key "
+        "kept in <data_dir>/secret.key. The server refuses to start with a shorter one.",
+    )
+    ssl_certfile: Path | None = Field(
+        None,
+        description="PEM certificate (chain) for serving HTTPS directly; download URLs then "
+        "use https. Same name as uvicorn's option.",
+    )
+    ssl_keyfile: Path | None = Field(
+        None, description="PEM private key for `ssl_certfile` (omit if the certfile holds it)."
+    )
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a connection has to send a request's line and headers, counted "
+        "from its opening or its previous answer; then it is closed.",
+    )
+    keep_alive_s: int = Field(
+        5, ge=1, description="Seconds an idle keep-alive connection is held open."
+    )
+    max_connections: int = Field(
+        1000,
+        ge=0,
+        description="Connections and requests in progress at once; over it new requests "
+        "get HTTP 503 (0: no limit).",
+    )
+    metrics_token: str | None = Field(
+        None,
+        description="When set, GET /metrics needs `Authorization: Bearer <token>` (the "
+        "figures name every key's counts).",
     )
     download_url_ttl_s: int = Field(
         32400,
@@ -204,6 +249,13 @@ class Settings(BaseSettings):
         "and then decodes alone.",
     )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None:
+            checked_secret(value.encode(), "REELSERVE_SECRET_KEY")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

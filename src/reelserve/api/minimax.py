@@ -9,7 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from reelserve.api.admission import create_slots
-from reelserve.api.deps import ContainerDep, OwnerDep, is_digits, public_base, read_body
+from reelserve.api.deps import (
+    ContainerDep,
+    CreatorDep,
+    OwnerDep,
+    is_digits,
+    public_base,
+    read_body,
+)
 from reelserve.api.errors import base_resp
 from reelserve.api.schemas import (
     SUCCESS,
@@ -61,7 +68,9 @@ VIDEO_CONTENT = {"video/mp4": {"schema": {"type": "string", "format": "binary"}}
         422: {"model": ErrorOut, "description": _IDEMPOTENCY + "the key came with another body."},
     },
 )
-async def create_video(request: Request, container: ContainerDep, owner: OwnerDep) -> JSONResponse:
+async def create_video(
+    request: Request, container: ContainerDep, owner: CreatorDep
+) -> JSONResponse:
     raw = await read_body(request, container.settings.max_body_bytes)
     wire = parse_create(raw)
     task = await create_slots(request).run(
@@ -202,3 +211,9 @@ def retrieve_content(
     container: ContainerDep, owner: OwnerDep, file_id: str | None = None
 ) -> Response:
     return file_response(container, container.tasks.get_file(owner, _file_id(file_id)))
+
+
+# HEAD answers what GET would, without the body (a client's size check before a download).
+router.add_api_route(
+    "/v1/files/retrieve_content", retrieve_content, methods=["HEAD"], include_in_schema=False
+)

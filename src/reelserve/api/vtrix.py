@@ -91,11 +91,10 @@ def task_view(container: Container, task: Task, base: str) -> dict[str, Any]:
         "progress": round(
             1.0 if task.status is TaskStatus.SUCCEEDED else task.progress.fraction, 4
         ),
-        "output": [],
-        "usage": None,
-        "error": None,
         "metadata": {"task_id": task.id, "mode": task.mode.value},
     }
+    # Seed 002: ``output`` and ``usage`` appear when completed, ``error`` when failed; a
+    # client that tests a key's presence must not see an empty one on a running task.
     if task.status is TaskStatus.SUCCEEDED and task.file_id:
         record = container.tasks.get_file(None, task.file_id)
         url = retrieve_body(container, record, base)["file"]["download_url"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reelserve.domain.errors import InvalidParams, Unauthorized
+from reelserve.domain.errors import InvalidApiKey, InvalidParams, Unauthorized
 from reelserve.domain.ids import new_id
 from reelserve.domain.keys import ApiKey, hash_secret, hint_for, new_secret
 from reelserve.ports import Clock, KeyStore, TaskRepository
@@ -72,7 +72,7 @@ class KeyService:
         wanted = hash_secret(secret.strip())
         key = self._keys.by_hash(wanted)
         if key is None or not hmac.compare_digest(key.key_hash, wanted):
-            raise Unauthorized("invalid API key")
+            raise InvalidApiKey()
         if not key.active:
             raise Unauthorized("API key revoked")
         return key

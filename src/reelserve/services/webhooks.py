@@ -8,24 +8,23 @@ included: redirects are not followed) is retried on ``RetryPolicy``'s schedule u
 
 Signing follows Standard Webhooks 1.0 (research/reliability.md §B.1): ``webhook-id`` is stable
 across retries of one event, ``webhook-timestamp`` is this attempt's Unix time, and
-``webhook-signature`` is ``v1,`` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")). The key is
-the per-API-key secret ``whsec_<base64>`` with its prefix removed, decoded exactly as the
-``standardwebhooks`` package decodes it (standard alphabet, padding added), so its
-``Webhook(secret).verify(body, headers)`` accepts our pushes byte for byte.
+``webhook-signature`` is ``v1,`` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")) under the
+per-API-key secret ``whsec_<base64>``, computed by the ``standardwebhooks`` package, so that its
+``Webhook(secret).verify(body, headers)`` accepts our pushes by construction.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import logging
 import random
 import secrets
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+from standardwebhooks import Webhook
 
 from reelserve.domain.deliveries import AttemptRecord, ClaimedDelivery, DeliveryRecord, Outcome
 from reelserve.domain.errors import InvalidParams, NotFound
@@ -56,16 +55,11 @@ def new_webhook_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def signing_key(secret: str) -> bytes:
-    """The HMAC key of ``whsec_<base64>``, decoded like ``standardwebhooks.Webhook``."""
-    encoded = secret.removeprefix(SECRET_PREFIX)
-    return base64.b64decode(encoded + "==")
-
-
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+    """The ``webhook-signature`` value, made by the ``standardwebhooks`` package itself (the one
+    receivers verify with), so the two cannot disagree; an empty secret is refused there."""
+    when = datetime.fromtimestamp(timestamp, UTC)
+    return Webhook(secret).sign(msg_id, when, body.decode("utf-8"))
 
 
 def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:

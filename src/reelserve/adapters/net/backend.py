@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import functools
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +27,8 @@ import httpcore
 
 from reelserve.adapters.net.addresses import IPAddress, IPNetwork, ip_from_text, refusal
 from reelserve.adapters.net.lookups import Lookups, Resolver
+
+log = logging.getLogger("reelserve.net")
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "reelserve_net_deadline", default=None
@@ -130,15 +133,18 @@ class GuardedBackend(httpcore.NetworkBackend):
             answers = [
                 ip_from_text(a) for a in _lookup(self._lookups, self._resolve, name, port, timeout)
             ]
-        except (OSError, UnicodeError, ValueError) as exc:
-            raise httpcore.ConnectError(f"could not resolve {host!r}: {exc}") from exc
+        except (OSError, UnicodeError, ValueError):
+            raise httpcore.ConnectError(f"could not resolve {host!r}") from None
         if not answers:
             raise httpcore.ConnectError(f"could not resolve {host!r}")
         for address in answers:
             reason = refusal(address, self._allow)
             if reason is not None:
+                # The reason names the address; a client that gave a name must not learn what
+                # it resolves to (a probe of internal DNS), so only the log says.
+                log.info("outbound %r refused: %s", host, reason)
                 literal = name == str(address)
-                raise BlockedAddress(reason if literal else f"{reason}; {host!r} resolves to it")
+                raise BlockedAddress(reason if literal else f"{host!r} is not allowed")
         return list(dict.fromkeys(answers))  # keep the resolver's order, drop repeats
 
     def connect_tcp(

@@ -70,9 +70,12 @@ def checked_url(url: str) -> httpx.URL:
     """``url`` parsed, when it is http(s) with a host and no user name; raises FetchError."""
     try:
         parsed = httpx.URL(url)
+        host = parsed.host  # decodes an IDNA name: "xn--a" is not one
+    except UnicodeError:  # idna's errors; before ValueError, which they also are
+        raise FetchError("invalid url (the host is not a valid internationalised name)") from None
     except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(f"invalid url ({exc})") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not host:
         raise FetchError("only http and https URLs with a host are accepted")
     if parsed.userinfo:
         raise FetchError("URLs with a user name or password are not accepted")
