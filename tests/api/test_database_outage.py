@@ -1,5 +1,5 @@
 """A database that is down: every dialect answers "service unavailable, try again" at once
-(MiniMax: HTTP 200 + base_resp 1000; Vtrix: HTTP 503), never a 500 or a hang; and the same
+(MiniMax: HTTP 200 + base_resp 1000; Vtrix, OpenAI, MiniMax V2: HTTP 503), never a 500 or a hang; and the same
 process answers normally once the database is back (no restart, no stale connection)."""
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ async def test_requests_answer_service_unavailable_while_the_database_is_down(
         minimax = await http.post("/v1/video_generation", json=BODY)
         query = await http.get("/v1/query/video_generation", params={"task_id": "1"})
         vtrix = await http.get("/model/v1/generation/task/1")
+        openai = await http.get("/v1/videos/1")
+        v2 = await http.get("/v2/query/video_generation/1")
         took = time.monotonic() - started
         own_postgres.start()
         back = await http.post("/v1/video_generation", json=BODY)
@@ -65,5 +67,8 @@ async def test_requests_answer_service_unavailable_while_the_database_is_down(
     assert query.status_code == 200 and query.json()["base_resp"] == unavailable
     assert vtrix.status_code == 503
     assert vtrix.json()["error"] == {"code": 1000, "error_message": unavailable["status_msg"]}
-    assert took < 5, "three requests to a stopped database took seconds: a hang"
+    assert openai.status_code == 503 and openai.json()["error"]["code"] == "service_unavailable"
+    assert v2.status_code == 503 and v2.json()["error"]["message"] == unavailable["status_msg"]
+    assert openai.headers["Retry-After"] == v2.headers["Retry-After"] == "1"
+    assert took < 5, "five requests to a stopped database took seconds: a hang"
     assert back.json()["base_resp"]["status_code"] == 0 and back.json()["task_id"]
