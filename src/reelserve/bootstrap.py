@@ -8,7 +8,6 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine as DbEngine
 
@@ -19,7 +18,8 @@ from reelserve.adapters.db.outbox import SqlOutbox
 from reelserve.adapters.db.store import SqlTaskStore
 from reelserve.adapters.engines.preview import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, load_router
-from reelserve.adapters.files.local import LocalFileStore
+from reelserve.adapters.files.factory import file_store_for
+from reelserve.adapters.files.scratch import LocalScratch
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
@@ -53,6 +53,7 @@ class Container:
             engine_for=self.router.engine_for,
             clock=self.clock,
             worker_id=worker_id,
+            scratch=LocalScratch(self.settings.resolved_scratch_dir),
             times=LeaseTimes(
                 lease_for=timedelta(seconds=self.settings.lease_s),
                 heartbeat_every=timedelta(seconds=self.settings.heartbeat_s),
@@ -82,6 +83,16 @@ def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddre
     ]
 
 
+def build_files(settings: Settings) -> FileStore:
+    """The file store that ``REELSERVE_STORAGE_URL`` names (local folder or S3 bucket)."""
+    return file_store_for(
+        settings.resolved_storage_url,
+        download_ttl=timedelta(seconds=settings.download_url_ttl_s),
+        s3_public_endpoint=settings.storage_public_endpoint,
+        multipart_threshold=settings.storage_multipart_mb * 1024 * 1024,
+    )
+
+
 def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = make_engine(settings.resolved_database_url)
@@ -89,7 +100,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         migrate(database)
     clock = SystemClock()
     task_store = SqlTaskStore(database)
-    files = LocalFileStore(Path(settings.data_dir) / "files")
+    files = build_files(settings)
     preview = PreviewEngine(
         preset=settings.preview_preset,
         crf=settings.preview_crf,

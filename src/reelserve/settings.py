@@ -22,6 +22,26 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the task database; default: SQLite (WAL) in the data dir. "
         "postgresql+psycopg://… for PostgreSQL (extra 'postgres').",
     )
+    storage_url: str | None = Field(
+        None,
+        description="Where output and input files are stored: file:///absolute/path (local "
+        "disk) or s3://bucket/prefix (extra 's3'; endpoint, region and credentials from the "
+        "standard AWS settings such as AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID); "
+        "default: the 'files' folder in the data dir.",
+    )
+    storage_public_endpoint: str | None = Field(
+        None,
+        description="S3 endpoint that clients reach, for presigned download URLs, when it is "
+        "not AWS_ENDPOINT_URL (e.g. a bucket on a private network name); default: the same.",
+    )
+    storage_multipart_mb: int = Field(
+        16, ge=5, description="Files above this size (MiB) go to S3 as multipart uploads."
+    )
+    scratch_dir: Path | None = Field(
+        None,
+        description="Local folder where engines render before the result is stored; default: "
+        "'scratch' in the data dir.",
+    )
     host: str = Field("127.0.0.1", description="Address `reelserve serve` listens on.")
     port: int = Field(8000, description="Port `reelserve serve` listens on.")
     public_url: str | None = Field(
@@ -118,3 +138,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'reelserve.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or (self.data_dir / "files").resolve().as_uri()
+
+    @property
+    def resolved_scratch_dir(self) -> Path:
+        return self.scratch_dir or self.data_dir / "scratch"

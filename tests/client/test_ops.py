@@ -18,7 +18,8 @@ from tests.client.conftest import run_worker
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient, container: Container) -> None:
     assert (await client.get("/healthz")).json()["status"] == "ok"
-    assert (await client.get("/readyz")).json() == {"status": "ready", "database": "ok"}
+    ready = {"status": "ready", "database": "ok", "storage": "ok"}
+    assert (await client.get("/readyz")).json() == ready
     healthy = container.database
     container.database = create_engine("sqlite:////nonexistent/folder/reelserve.db")
     try:

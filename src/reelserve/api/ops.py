@@ -37,25 +37,51 @@ def _database_ok(container: ContainerDep) -> str | None:
     return None
 
 
+def _storage_ok(container: ContainerDep) -> str | None:
+    try:
+        container.files.check()
+    except Exception as error:  # a bucket gone, credentials refused, a folder not writable
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _readiness(container: ContainerDep) -> dict[str, str]:
+    """Each dependency's state: "ok" or what went wrong."""
+    return {
+        "database": _database_ok(container) or "ok",
+        "storage": _storage_ok(container) or "ok",
+    }
+
+
 @router.get(
     "/readyz",
-    summary="Readiness: the database answers",
+    summary="Readiness: the database and the file store answer",
     responses={
-        200: {"content": {"application/json": {"example": {"status": "ready", "database": "ok"}}}},
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {"status": "ready", "database": "ok", "storage": "ok"}
+                }
+            }
+        },
         503: {
             "content": {
                 "application/json": {
-                    "example": {"status": "unavailable", "database": "OperationalError: …"}
+                    "example": {
+                        "status": "unavailable",
+                        "database": "ok",
+                        "storage": "ClientError: An error occurred (404) … HeadBucket …",
+                    }
                 }
             }
         },
     },
 )
 async def readyz(container: ContainerDep) -> JSONResponse:
-    problem = await run_in_threadpool(_database_ok, container)
-    if problem:
-        return JSONResponse({"status": "unavailable", "database": problem}, status_code=503)
-    return JSONResponse({"status": "ready", "database": "ok"})
+    parts = await run_in_threadpool(_readiness, container)
+    if any(state != "ok" for state in parts.values()):
+        return JSONResponse({"status": "unavailable", **parts}, status_code=503)
+    return JSONResponse({"status": "ready", **parts})
 
 
 def _task_id_of(path: str, query: str) -> str | None:

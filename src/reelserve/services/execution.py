@@ -19,7 +19,15 @@ from reelserve.domain.errors import ReelserveError, TaskCancelled
 from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
 from reelserve.domain.ids import new_id
 from reelserve.domain.tasks import CANCELLED_MESSAGE, FailureKind, Phase, Progress, Task
-from reelserve.ports import Clock, Engine, FileStore, GenerationJob, RenderedVideo, TaskStore
+from reelserve.ports import (
+    Clock,
+    Engine,
+    FileStore,
+    GenerationJob,
+    RenderedVideo,
+    ScratchSpace,
+    TaskStore,
+)
 
 log = logging.getLogger("reelserve.execution")
 
@@ -28,6 +36,10 @@ log = logging.getLogger("reelserve.execution")
 class LeaseTimes:
     lease_for: timedelta = timedelta(seconds=30)
     heartbeat_every: timedelta = timedelta(seconds=2)
+
+
+class _StoringFailed(Exception):
+    """The result could not be stored: the attempt ends and the task is run again."""
 
 
 class _Watch:
@@ -87,10 +99,12 @@ class Executor:
         engine_for: Callable[[str], Engine],
         clock: Clock,
         worker_id: str,
+        scratch: ScratchSpace,
         times: LeaseTimes = LeaseTimes(),
     ) -> None:
         self._tasks = tasks
         self._files = files
+        self._scratch = scratch
         self._engine_for = engine_for
         self._clock = clock
         self.worker_id = worker_id
@@ -117,12 +131,14 @@ class Executor:
     def run(self, task: Task) -> None:
         assert task.lease is not None
         token = task.lease.token
-        workdir = self._files.scratch_dir()
         try:
-            with _Watch(self._tasks, self._clock, task, token, self._times) as watch:
+            with (
+                self._scratch.workdir() as workdir,
+                _Watch(self._tasks, self._clock, task, token, self._times) as watch,
+            ):
                 self._attempt(task, token, workdir, watch)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        except _StoringFailed:  # released after the heartbeats stopped, or they would renew it
+            self._release(task, token)
 
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
         try:
@@ -183,7 +199,11 @@ class Executor:
     def _store(self, task: Task, token: str, video: RenderedVideo) -> None:
         now = self._clock.now()
         key = f"outputs/{task.id}/attempt-{task.attempts}.mp4"
-        size = self._files.put_file(key, video.path)
+        try:
+            size = self._files.put(key, video.path)
+        except Exception:  # storage down or refusing: this attempt ends, the task runs again
+            log.exception("task %s: storing the result failed; the task will run again", task.id)
+            raise _StoringFailed from None
         record = FileRecord(
             id=new_id(now),
             owner_key_id=task.owner_key_id,
@@ -198,6 +218,14 @@ class Executor:
         if not self._tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan
             log.warning("task %s: lease lost before the result was recorded", task.id)
+
+    def _release(self, task: Task, token: str) -> None:
+        """Give the lease up now (it expires at once), so the reaper requeues the task on its
+        next sweep instead of after the whole lease; the attempt counts against max_attempts."""
+        try:
+            self._tasks.heartbeat(task.id, token, self._clock.now(), timedelta(0))
+        except Exception:  # the database is down too: the lease runs out on its own
+            log.exception("task %s: could not release the lease", task.id)
 
     def _fail(self, task: Task, token: str, code: int, message: str, kind: FailureKind) -> None:
         cancelled = kind is FailureKind.CANCELLED

@@ -213,7 +213,7 @@ class TaskService:
         if image is None:
             return None
         key = f"inputs/{task_id}/{name}.png"
-        self._files.put_bytes(key, image.png)
+        self._files.put(key, image.png)
         return key
 
     def _check_callback(self, url: str) -> None:
