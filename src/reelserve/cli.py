@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,6 +13,9 @@ from rich.table import Table
 from reelserve import cli_client
 from reelserve.domain import catalog
 from reelserve.settings import Settings
+
+if TYPE_CHECKING:
+    from reelserve.bootstrap import Container
 
 app = typer.Typer(
     help="reelserve: a self-hosted MiniMax-compatible video generation server.",
@@ -48,15 +52,19 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     data_dir: DataDir = None,
     workers: Annotated[int | None, typer.Option(help="In-process worker threads.")] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port (the worker threads still run once, here).",
+        ),
+    ] = None,
 ) -> None:
     """Start the API server with in-process workers."""
-    import uvicorn
-
-    from reelserve.api.app import create_app
     from reelserve.bootstrap import build
     from reelserve.worker import WorkerPool
 
-    settings = _settings(data_dir, host=host, port=port, workers=workers)
+    settings = _settings(data_dir, host=host, port=port, workers=workers, processes=processes)
     _logging(settings.log_level)
     container = build(settings)
     if not container.keys.has_any():
@@ -69,19 +77,37 @@ def serve(
     pool.start()
     console.print(
         f"reelserve listening on http://{settings.host}:{settings.port} "
-        f"(data: {settings.data_dir}, workers: {settings.workers})"
+        f"(data: {settings.data_dir}, API processes: {settings.processes}, "
+        f"workers: {settings.workers})"
     )
     try:
-        uvicorn.run(
-            create_app(container),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-        )
+        _run_api(container, settings)
     finally:
         pool.stop()
         container.close()
+
+
+def _run_api(container: Container, settings: Settings) -> None:
+    """One process: the app built here. Several: uvicorn's supervisor starts fresh processes
+    that build their own app from the same settings (exported to the environment first)."""
+    import uvicorn
+
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+    }
+    if settings.processes == 1:
+        from reelserve.api.app import create_app
+
+        uvicorn.run(create_app(container), **options)
+        return
+    os.environ["REELSERVE_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.environ["REELSERVE_HOST"] = settings.host
+    os.environ["REELSERVE_PORT"] = str(settings.port)
+    factory = "reelserve.api.process:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=settings.processes, **options)
 
 
 @app.command()

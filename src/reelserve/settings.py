@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         description="Lifetime of signed download URLs in seconds (at least 1 h; MiniMax's "
         "observed 9 h by default).",
     )
+    processes: int = Field(
+        1,
+        ge=1,
+        description="API processes `reelserve serve` runs on its port (uvicorn workers); the "
+        "worker threads run once per serve, in the parent process, whatever this is.",
+    )
     workers: int = Field(
         1, ge=0, description="In-process worker threads started by `reelserve serve` (0: none)."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from fastapi import APIRouter
@@ -25,7 +26,8 @@ log = logging.getLogger("reelserve.access")
     responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
 )
 def healthz() -> JSONResponse:
-    return JSONResponse({"status": "ok", "version": __version__})
+    # the process id tells apart the API processes of one `serve --processes N`
+    return JSONResponse({"status": "ok", "version": __version__, "pid": os.getpid()})
 
 
 def _database_ok(container: ContainerDep) -> str | None:
