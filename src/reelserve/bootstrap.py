@@ -25,7 +25,7 @@ from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.ports import Clock, FileStore, TaskStore
 from reelserve.services.downloads import DownloadSigner
-from reelserve.services.execution import Executor, LeaseTimes
+from reelserve.services.execution import Executor, LeaseTimes, WorkerStats
 from reelserve.services.keys import KeyService
 from reelserve.services.tasks import TaskLimits, TaskService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
@@ -46,7 +46,7 @@ class Container:
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
     work_available: threading.Event = field(default_factory=threading.Event)
 
-    def executor(self, worker_id: str) -> Executor:
+    def executor(self, worker_id: str, stats: WorkerStats | None = None) -> Executor:
         return Executor(
             tasks=self.task_store,
             files=self.files,
@@ -54,6 +54,7 @@ class Container:
             clock=self.clock,
             worker_id=worker_id,
             scratch=LocalScratch(self.settings.resolved_scratch_dir),
+            stats=stats,
             times=LeaseTimes(
                 lease_for=timedelta(seconds=self.settings.lease_s),
                 heartbeat_every=timedelta(seconds=self.settings.heartbeat_s),

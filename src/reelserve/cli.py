@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,6 +18,7 @@ from reelserve.settings import Settings
 
 if TYPE_CHECKING:
     from reelserve.bootstrap import Container
+    from reelserve.fleet import FleetOptions
 
 app = typer.Typer(
     help="reelserve: a self-hosted MiniMax-compatible video generation server.",
@@ -113,20 +116,90 @@ def _run_api(container: Container, settings: Settings) -> None:
 @app.command()
 def worker(
     data_dir: DataDir = None,
-    count: Annotated[int, typer.Option(help="Worker threads in this process.")] = 1,
+    count: Annotated[int, typer.Option(help="Worker threads (task slots) per process.")] = 1,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve per-worker Prometheus metrics on this port.")
+    ] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Run the workers as Ray actors.")] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to join (auto, ray://host:10001); default: a local Ray."),
+    ] = None,
+    replicas: Annotated[int, typer.Option(min=0, help="Ray replicas (actors) to start.")] = 1,
+    gpus_per_replica: Annotated[
+        float, typer.Option(min=0, help="GPUs Ray reserves for each replica.")
+    ] = 1.0,
+    cpus_per_replica: Annotated[
+        float, typer.Option(min=0, help="CPUs Ray reserves for each replica.")
+    ] = 1.0,
+    models: Annotated[
+        list[str] | None, typer.Option("--models", help="Models the replicas serve (repeat).")
+    ] = None,
+    autoscale_max: Annotated[
+        int | None,
+        typer.Option(help="Grow up to this many replicas from the queue depth (min: --replicas)."),
+    ] = None,
 ) -> None:
-    """Run workers as a separate process on the same data (database and files)."""
-    from reelserve.bootstrap import build
-    from reelserve.worker import WorkerPool
-
+    """Run workers as a separate process on the same data (database and files), or as a fleet
+    of Ray actors (--ray)."""
     settings = _settings(data_dir)
     _logging(settings.log_level)
+    if ray:
+        from reelserve.fleet import FleetOptions
+
+        options = FleetOptions(
+            address=ray_address,
+            replicas=replicas,
+            gpus_per_replica=gpus_per_replica,
+            cpus_per_replica=cpus_per_replica,
+            threads=count,
+            models=tuple(models or ()),
+            autoscale_max=autoscale_max,
+            metrics_port=metrics_port,
+        )
+        _run_ray_workers(settings, options)
+        return
+    _run_local_workers(settings, count, metrics_port)
+
+
+def _until_stopped() -> threading.Event:
+    """An event set by SIGTERM (and Ctrl-C is turned into the same)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
+
+
+def _run_local_workers(settings: Settings, count: int, metrics_port: int | None) -> None:
+    from reelserve.bootstrap import build
+    from reelserve.worker import WorkerPool
+    from reelserve.worker_metrics import serve_worker_metrics
+
     container = build(settings)
     pool = WorkerPool(container, count)
     pool.start()
+    if metrics_port is not None:
+        serve_worker_metrics(metrics_port, lambda: {pool.name: pool.snapshot()})
     console.print(f"reelserve worker running {count} thread(s) on {settings.data_dir}")
     pool.join_forever()
     container.close()
+
+
+def _run_ray_workers(settings: Settings, options: FleetOptions) -> None:
+    from reelserve.adapters.ray.fleet import RayFleet
+    from reelserve.bootstrap import build
+    from reelserve.fleet import run_fleet
+
+    build(settings).close()  # migrate once here, not in every replica
+    RayFleet.connect(options.address)
+    stop = _until_stopped()  # after Ray's start, which sets its own SIGTERM handler
+    console.print(
+        f"reelserve Ray fleet: {options.replicas} replica(s), "
+        f"{options.gpus_per_replica} GPU(s) each, on {options.address or 'a local Ray'}"
+    )
+    try:
+        run_fleet(settings, options, stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @app.command()

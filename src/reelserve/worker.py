@@ -7,8 +7,12 @@ import os
 import socket
 import threading
 import time
+from typing import Any
 
-from reelserve.bootstrap import Container
+from reelserve.bootstrap import Container, build
+from reelserve.logs import configure
+from reelserve.services.execution import Executor, WorkerStats
+from reelserve.settings import Settings
 
 log = logging.getLogger("reelserve.worker")
 
@@ -16,18 +20,23 @@ log = logging.getLogger("reelserve.worker")
 class WorkerPool:
     """``count`` worker threads, one reaper and one webhook sender over the same container."""
 
-    def __init__(self, container: Container, count: int) -> None:
+    def __init__(self, container: Container, count: int, name: str | None = None) -> None:
+        """``name``: how this pool's worker ids begin (default: host:pid)."""
         self._container = container
         self._count = count
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._prefix = f"{socket.gethostname()}:{os.getpid()}"
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.stats = WorkerStats()
+        self._executors: list[Executor] = []
 
     def start(self) -> None:
         for index in range(self._count):
+            executor = self._container.executor(f"{self.name}:{index}", self.stats)
+            self._executors.append(executor)
             thread = threading.Thread(
                 target=self._work,
-                args=(f"{self._prefix}:{index}",),
+                args=(executor,),
                 name=f"worker-{index}",
                 daemon=True,
             )
@@ -41,14 +50,18 @@ class WorkerPool:
         self._threads.append(pusher)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; a task running now is given back (its lease released, so another
+        worker takes it at the reaper's next sweep instead of after the lease)."""
         self._stop.set()
+        for executor in self._executors:
+            executor.stop()
         self._container.work_available.set()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
-    def _work(self, worker_id: str) -> None:
-        executor = self._container.executor(worker_id)
+    def _work(self, executor: Executor) -> None:
+        worker_id = executor.worker_id
         wake = self._container.work_available
         poll = self._container.settings.poll_interval_s
         while not self._stop.is_set():
@@ -62,7 +75,7 @@ class WorkerPool:
                 wake.clear()
 
     def _reap(self) -> None:
-        executor = self._container.executor(f"{self._prefix}:reaper")
+        executor = self._container.executor(f"{self.name}:reaper")
         interval = self._container.settings.reap_interval_s
         while not self._stop.wait(interval):
             try:
@@ -89,3 +102,32 @@ class WorkerPool:
                 time.sleep(0.5)
         except KeyboardInterrupt:
             self.stop()
+
+    def snapshot(self) -> dict[str, int]:
+        return self.stats.snapshot()
+
+
+class ContainerPool:
+    """A worker pool that owns its container: what one Ray replica runs in its own process."""
+
+    def __init__(self, settings: Settings, threads: int, name: str) -> None:
+        self._container = build(settings, migrate_schema=False)
+        self._pool = WorkerPool(self._container, threads, name=name)
+
+    def start(self) -> None:
+        self._pool.start()
+
+    def stop(self) -> None:
+        self._pool.stop()
+        self._container.close()
+
+    def snapshot(self) -> dict[str, int]:
+        return self._pool.snapshot()
+
+
+def ray_replica(config: dict[str, Any], name: str) -> ContainerPool:
+    """The factory a Ray replica calls (by name) in its own process: plain settings in."""
+    settings = Settings(**config["settings"])
+    configure(settings.log_level)
+    worker_name = f"ray:{name}:{socket.gethostname()}:{os.getpid()}"
+    return ContainerPool(settings, int(config.get("threads", 1)), worker_name)

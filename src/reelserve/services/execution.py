@@ -10,7 +10,7 @@ import logging
 import shutil
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,8 +38,36 @@ class LeaseTimes:
     heartbeat_every: timedelta = timedelta(seconds=2)
 
 
-class _StoringFailed(Exception):
-    """The result could not be stored: the attempt ends and the task is run again."""
+class _GiveBack(Exception):
+    """This attempt ends without a result (the store failed, or the worker is stopping): the
+    lease is given up, and the task runs again."""
+
+
+@dataclass(kw_only=True)
+class WorkerStats:
+    """Counters of one worker process or replica, for its Prometheus metrics."""
+
+    slots: int = 0  # executors (task slots) sharing these stats
+    claims: int = 0  # tasks claimed
+    busy: int = 0  # slots running a task now
+    lease_losses: int = 0  # attempts that found their lease taken over
+    given_back: int = 0  # attempts that gave their task back (storage failure, stopping)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **deltas: int) -> None:
+        with self.lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def snapshot(self) -> dict[str, int]:
+        with self.lock:
+            return {
+                "slots": self.slots,
+                "claims": self.claims,
+                "busy": self.busy,
+                "lease_losses": self.lease_losses,
+                "given_back": self.given_back,
+            }
 
 
 class _Watch:
@@ -101,6 +129,7 @@ class Executor:
         worker_id: str,
         scratch: ScratchSpace,
         times: LeaseTimes = LeaseTimes(),
+        stats: WorkerStats | None = None,
     ) -> None:
         self._tasks = tasks
         self._files = files
@@ -109,13 +138,26 @@ class Executor:
         self._clock = clock
         self.worker_id = worker_id
         self._times = times
+        self.stats = stats or WorkerStats()
+        self.stats.add(slots=1)
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Claim nothing more; a task running now stops and is given back (lease released)."""
+        self._stopping.set()
 
     def run_next(self) -> Task | None:
         """Claim the oldest queued task and run it to the end; None when the queue was empty."""
+        if self._stopping.is_set():
+            return None
         task = self._tasks.claim(self.worker_id, self._clock.now(), self._times.lease_for)
         if task is None:
             return None
-        self.run(task)
+        self.stats.add(claims=1, busy=1)
+        try:
+            self.run(task)
+        finally:
+            self.stats.add(busy=-1)
         return task
 
     def reap(self) -> None:
@@ -137,7 +179,8 @@ class Executor:
                 _Watch(self._tasks, self._clock, task, token, self._times) as watch,
             ):
                 self._attempt(task, token, workdir, watch)
-        except _StoringFailed:  # released after the heartbeats stopped, or they would renew it
+        except _GiveBack:  # released after the heartbeats stopped, or they would renew it
+            self.stats.add(given_back=1)
             self._release(task, token)
 
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
@@ -146,10 +189,17 @@ class Executor:
             if not self._tasks.start_processing(task.id, token, self._clock.now()):
                 return  # lease lost or cancelled while preparing
             engine = self._engine_for(task.model)
-            video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
+            video = engine.generate(
+                job,
+                on_progress=watch.report,
+                should_cancel=lambda: watch.should_stop() or self._stopping.is_set(),
+            )
         except TaskCancelled:
             if watch.lost:  # paused or cut off past its lease: another attempt owns the task
-                log.warning("task %s: lease lost; attempt %s stopped", task.id, task.attempts)
+                self._lost(task, f"attempt {task.attempts} stopped")
+            elif self._stopping.is_set() and not watch.cancelled:
+                log.warning("task %s: worker stopping; the task is given back", task.id)
+                raise _GiveBack from None
             else:
                 self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
             return
@@ -203,7 +253,7 @@ class Executor:
             size = self._files.put(key, video.path)
         except Exception:  # storage down or refusing: this attempt ends, the task runs again
             log.exception("task %s: storing the result failed; the task will run again", task.id)
-            raise _StoringFailed from None
+            raise _GiveBack from None
         record = FileRecord(
             id=new_id(now),
             owner_key_id=task.owner_key_id,
@@ -217,7 +267,7 @@ class Executor:
         cost = catalog.MODELS[task.model].price(task.resolution, task.duration)
         if not self._tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan
-            log.warning("task %s: lease lost before the result was recorded", task.id)
+            self._lost(task, "before the result was recorded")
 
     def _release(self, task: Task, token: str) -> None:
         """Give the lease up now (it expires at once), so the reaper requeues the task on its
@@ -233,4 +283,8 @@ class Executor:
         if not self._tasks.fail(
             task.id, token, now, code=code, message=message, kind=kind, cancelled=cancelled
         ):
-            log.warning("task %s: lease lost before the failure was recorded", task.id)
+            self._lost(task, "before the failure was recorded")
+
+    def _lost(self, task: Task, when: str) -> None:
+        self.stats.add(lease_losses=1)
+        log.warning("task %s: lease lost %s", task.id, when)
