@@ -19,6 +19,7 @@ from reelserve.settings import Settings
 if TYPE_CHECKING:
     from reelserve.bootstrap import Container
     from reelserve.fleet import FleetOptions
+    from reelserve.worker import WorkerPool
 
 app = typer.Typer(
     help="reelserve: a self-hosted MiniMax-compatible video generation server.",
@@ -78,6 +79,7 @@ def serve(
         )
     pool = WorkerPool(container, settings.workers)
     pool.start()
+    _worker_metrics(settings.worker_metrics_port, pool)
     console.print(
         f"reelserve listening on http://{settings.host}:{settings.port} "
         f"(data: {settings.data_dir}, API processes: {settings.processes}, "
@@ -142,7 +144,7 @@ def worker(
 ) -> None:
     """Run workers as a separate process on the same data (database and files), or as a fleet
     of Ray actors (--ray)."""
-    settings = _settings(data_dir)
+    settings = _settings(data_dir, worker_metrics_port=metrics_port)
     _logging(settings.log_level)
     if ray:
         from reelserve.fleet import FleetOptions
@@ -155,11 +157,11 @@ def worker(
             threads=count,
             models=tuple(models or ()),
             autoscale_max=autoscale_max,
-            metrics_port=metrics_port,
+            metrics_port=settings.worker_metrics_port,
         )
         _run_ray_workers(settings, options)
         return
-    _run_local_workers(settings, count, metrics_port)
+    _run_local_workers(settings, count, settings.worker_metrics_port)
 
 
 def _until_stopped() -> threading.Event:
@@ -172,16 +174,21 @@ def _until_stopped() -> threading.Event:
 def _run_local_workers(settings: Settings, count: int, metrics_port: int | None) -> None:
     from reelserve.bootstrap import build
     from reelserve.worker import WorkerPool
-    from reelserve.worker_metrics import serve_worker_metrics
 
     container = build(settings)
     pool = WorkerPool(container, count)
     pool.start()
-    if metrics_port is not None:
-        serve_worker_metrics(metrics_port, lambda: {pool.name: pool.snapshot()})
+    _worker_metrics(metrics_port, pool)
     console.print(f"reelserve worker running {count} thread(s) on {settings.data_dir}")
     pool.join_forever()
     container.close()
+
+
+def _worker_metrics(port: int | None, pool: WorkerPool) -> None:
+    if port is not None:
+        from reelserve.worker_metrics import serve_worker_metrics
+
+        serve_worker_metrics(port, lambda: {pool.name: pool.snapshot()})
 
 
 def _run_ray_workers(settings: Settings, options: FleetOptions) -> None:

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=0, description="In-process worker threads started by `reelserve serve` (0: none)."
     )
+    worker_metrics_port: int | None = Field(
+        None,
+        description="Port where a process running workers (`serve`, `worker`, the Ray driver) "
+        "serves per-worker Prometheus metrics (claims, busy slots, lease losses); none: off.",
+    )
     lease_s: float = Field(30.0, gt=0, description="Worker lease length in seconds.")
     heartbeat_s: float = Field(
         2.0, gt=0, description="Seconds between a worker's heartbeats (renews the lease)."

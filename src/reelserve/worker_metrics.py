@@ -51,8 +51,16 @@ class WorkerCollector(Collector):
             yield counter
 
 
-def serve_worker_metrics(port: int, source: Source, host: str = "0.0.0.0") -> None:
-    """Serve ``/metrics`` for these workers on ``port`` from a background thread."""
+def serve_worker_metrics(port: int, source: Source, host: str = "0.0.0.0") -> Callable[[], None]:
+    """Serve ``/metrics`` for these workers on ``port`` from a background thread; the
+    function returned stops it."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(WorkerCollector(source))
-    start_http_server(port, addr=host, registry=registry)
+    server, thread = start_http_server(port, addr=host, registry=registry)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    return stop

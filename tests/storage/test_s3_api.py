@@ -14,6 +14,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from reelserve.adapters.files.factory import file_store_for
 from reelserve.bootstrap import Container, build
 from reelserve.domain.requests import GenerationRequest
 from reelserve.domain.tasks import TaskStatus
@@ -22,6 +23,7 @@ from tests.api.test_minimax_flow import run_worker
 from tests.support.s3 import S3Server
 
 TTL_S = 4 * 3600
+TTL = timedelta(seconds=TTL_S)
 
 
 @pytest.fixture
@@ -157,3 +159,15 @@ def test_storage_settings_are_checked_at_start(tmp_path: Path, s3_bucket: str) -
         build(Settings(data_dir=tmp_path, storage_url="ftp://x"))
     with pytest.raises(ValidationError):
         Settings(data_dir=tmp_path, storage_multipart_mb=1)
+
+
+def test_presigned_urls_can_name_the_endpoint_clients_reach(s3_bucket: str) -> None:
+    """The bucket is reached as minio:9000 inside a compose network but as another name
+    outside it: URLs are signed for the public name."""
+    public = "http://files.example.test:9000"
+    store = file_store_for(f"s3://{s3_bucket}", download_ttl=TTL, s3_public_endpoint=public)
+    store.put("outputs/1/attempt-1.mp4", b"x")
+    url = store.url_for(
+        "outputs/1/attempt-1.mp4", filename="o.mp4", content_type="video/mp4", ttl=TTL
+    )
+    assert url is not None and url.startswith(f"{public}/{s3_bucket}/outputs/1/attempt-1.mp4?")
