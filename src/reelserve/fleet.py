@@ -64,7 +64,11 @@ def run_fleet(settings: Settings, options: FleetOptions, stop: threading.Event) 
     log.info("ray fleet: %d replica(s) ready", len(fleet.names))
     policy = None
     if options.autoscale_max is not None:
-        policy = QueueDepthPolicy(min_replicas=options.replicas, max_replicas=options.autoscale_max)
+        policy = QueueDepthPolicy(
+            min_replicas=options.replicas,
+            max_replicas=options.autoscale_max,
+            tasks_per_replica=options.threads,
+        )
     database = make_engine(settings.resolved_database_url)
     low_looks = 0
     try:

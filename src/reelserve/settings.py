@@ -26,7 +26,7 @@ class Settings(BaseSettings):
         None,
         description="Where output and input files are stored: file:///absolute/path (local "
         "disk) or s3://bucket/prefix (extra 's3'; endpoint, region and credentials from the "
-        "standard AWS settings such as AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID); "
+        "standard AWS settings such as AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID); "
         "default: the 'files' folder in the data dir.",
     )
     storage_public_endpoint: str | None = Field(

@@ -1,7 +1,7 @@
 """S3FileStore: objects in an S3-compatible bucket (AWS, MinIO, Ceph, R2…) through boto3.
 
 Endpoint, region and credentials come from the standard AWS settings (``AWS_ENDPOINT_URL``,
-``AWS_REGION``, ``AWS_ACCESS_KEY_ID``, profiles, instance roles), read by boto3 itself. Files go
+``AWS_DEFAULT_REGION``, ``AWS_ACCESS_KEY_ID``, profiles, instance roles), read by boto3 itself. Files go
 up with boto3's managed transfer: multipart above ``multipart_threshold`` bytes, parts retried,
 and an upload that fails is aborted, so nothing half-written is ever visible under a key.
 """
