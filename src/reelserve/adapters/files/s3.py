@@ -1,9 +1,9 @@
 """S3FileStore: objects in an S3-compatible bucket (AWS, MinIO, Ceph, R2…) through boto3.
 
 Endpoint, region and credentials come from the standard AWS settings (``AWS_ENDPOINT_URL``,
-``AWS_DEFAULT_REGION``, ``AWS_ACCESS_KEY_ID``, profiles, instance roles), read by boto3 itself. Files go
-up with boto3's managed transfer: multipart above ``multipart_threshold`` bytes, parts retried,
-and an upload that fails is aborted, so nothing half-written is ever visible under a key.
+``AWS_DEFAULT_REGION``, ``AWS_ACCESS_KEY_ID``, profiles, instance roles), read by boto3 itself.
+Files go up with boto3's managed transfer: multipart above ``multipart_threshold`` bytes, parts
+retried, and an upload that fails is aborted, so nothing half-written is visible under a key.
 """
 
 from __future__ import annotations
