@@ -45,11 +45,14 @@ typecheck: install-dev
 contracts: install-dev
 	$(BIN)/lint-imports
 
-# Debian packages the tests use: Chromium for the studio's browser test, ffmpeg for the benchmark.
+# Debian packages the tests use: Chromium for the studio's browser test, ffmpeg for the benchmarks,
+# PostgreSQL's server for the contract suites (tests start their own throwaway server).
+SYSTEM_PACKAGES = chromium chromium-driver ffmpeg postgresql
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v ffmpeg >/dev/null; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver ffmpeg >/dev/null) \
-		|| echo "warning: could not apt-get chromium/ffmpeg; the browser test will be skipped"; \
+	@if ! command -v chromium >/dev/null || ! command -v ffmpeg >/dev/null \
+		|| ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null) \
+		|| echo "warning: could not apt-get $(SYSTEM_PACKAGES)"; \
 	fi
 
 pytest: install-dev system-deps

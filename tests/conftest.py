@@ -15,6 +15,7 @@ from PIL import Image
 
 from reelserve.bootstrap import Container, build
 from reelserve.settings import Settings
+from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.s3 import s3_bucket, s3_server  # noqa: F401 (fixtures)
 
 # Property tests draw the same examples on every run, so `make test` cannot flake;
@@ -22,6 +23,20 @@ from tests.support.s3 import s3_bucket, s3_server  # noqa: F401 (fixtures)
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
 hypothesis_settings.register_profile("explore", derandomize=False)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole test session (started on first use)."""
+    server = start_postgres()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty database on the session's server: a SQLAlchemy URL."""
+    return postgres_server.create_database()
 
 
 @pytest.fixture
