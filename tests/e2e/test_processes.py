@@ -1,9 +1,12 @@
 """Several API processes: `serve --processes 2` (both answer, tasks succeed, one idempotency
-key makes one task whichever process takes it) and two `serve` on other ports sharing one
-database (idempotency, limits and download URLs hold across them)."""
+key makes one task whichever process takes it); two `serve` on other ports sharing one
+database (idempotency and download URLs hold across them), on SQLite in one data dir and as two
+machines with nothing shared but PostgreSQL, an S3 bucket and the secret."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,8 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.e2e.server import Server, create_key
+from tests.e2e.server import REELSERVE, Server, create_key
 from tests.e2e.test_serve import poll
+from tests.support.s3 import S3Server
 
 pytestmark = pytest.mark.slow
 BODY = {"model": "T2V-01", "prompt": "a lighthouse at dusk", "duration": 6}
@@ -101,6 +105,53 @@ def test_two_servers_sharing_one_database_keep_idempotency(tmp_path: Path) -> No
         assert url.startswith(second.url)
         via_first = httpx.get(url.replace(second.url, first.url), headers={"Range": "bytes=0-7"})
         assert via_first.status_code == 206 and via_first.content[4:8] == b"ftyp"
+    finally:
+        second.stop()
+        first.stop()
+
+
+def make_key(data_dir: Path, env: dict[str, str]) -> str:
+    out = subprocess.run(
+        [*REELSERVE, "keys", "create", "--name", "e2e", "--data-dir", str(data_dir)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_two_api_machines_on_postgres_and_s3_share_nothing_but_them(
+    tmp_path: Path, postgres_url: str, s3_server: S3Server, s3_bucket: str
+) -> None:
+    """Machines A and B: own data dirs, 2 processes each; one database, one bucket, one secret.
+    A key made on A works on B, one idempotency key makes one task, B's URL downloads A's video."""
+    env = {
+        **s3_server.env(),
+        "REELSERVE_DATABASE_URL": postgres_url,
+        "REELSERVE_STORAGE_URL": f"s3://{s3_bucket}/shared",
+        "REELSERVE_SECRET_KEY": "one-secret-for-every-api-machine",
+        "REELSERVE_PROCESSES": "2",
+    }
+    first = Server(tmp_path / "machine-a", REELSERVE_WORKERS="1", **env).start()
+    second = Server(tmp_path / "machine-b", REELSERVE_WORKERS="0", **env).start()
+    try:
+        key = make_key(tmp_path / "machine-a", env)
+        order = {"Idempotency-Key": "order-9"}
+        burst = [*post_many(first.url, key, order, 3), *post_many(second.url, key, order, 3)]
+        assert all(a.status_code in (200, 409) for a in burst), [a.text for a in burst]
+        ids = {a.json()["task_id"] for a in burst if a.status_code == 200}
+        assert len(ids) == 1
+        with httpx.Client(
+            base_url=second.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+        ) as http:
+            done = poll(http, ids.pop(), {"Success", "Fail"})
+            assert done["status"] == "Success", done
+            file = http.get("/v1/files/retrieve", params={"file_id": done["file_id"]}).json()
+            content = http.get("/v1/files/retrieve_content", params={"file_id": done["file_id"]})
+        video = httpx.get(file["file"]["download_url"], timeout=30)
+        assert video.status_code == 200 and video.content == content.content
+        assert video.content[4:8] == b"ftyp"
     finally:
         second.stop()
         first.stop()

@@ -196,7 +196,7 @@ class Executor:
             )
         except TaskCancelled:
             if watch.lost:  # paused or cut off past its lease: another attempt owns the task
-                self._lost(task, f"attempt {task.attempts} stopped")
+                self._lost(task, f"lease lost; attempt {task.attempts} stopped")
             elif self._stopping.is_set() and not watch.cancelled:
                 log.warning("task %s: worker stopping; the task is given back", task.id)
                 raise _GiveBack from None
@@ -267,7 +267,7 @@ class Executor:
         cost = catalog.MODELS[task.model].price(task.resolution, task.duration)
         if not self._tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan
-            self._lost(task, "before the result was recorded")
+            self._lost(task, "lease lost before the result was recorded")
 
     def _release(self, task: Task, token: str) -> None:
         """Give the lease up now (it expires at once), so the reaper requeues the task on its
@@ -283,8 +283,8 @@ class Executor:
         if not self._tasks.fail(
             task.id, token, now, code=code, message=message, kind=kind, cancelled=cancelled
         ):
-            self._lost(task, "before the failure was recorded")
+            self._lost(task, "lease lost before the failure was recorded")
 
-    def _lost(self, task: Task, when: str) -> None:
+    def _lost(self, task: Task, message: str) -> None:
         self.stats.add(lease_losses=1)
-        log.warning("task %s: lease lost %s", task.id, when)
+        log.warning("task %s: %s", task.id, message)
