@@ -63,6 +63,7 @@ test: lint typecheck contracts pytest
 bench: install-dev
 	$(BIN)/python benchmarks/api_load.py
 	$(BIN)/python benchmarks/preview_vs_ffmpeg.py
+	$(BIN)/python benchmarks/queue.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

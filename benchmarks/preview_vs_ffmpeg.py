@@ -70,8 +70,8 @@ from reelserve.adapters.media import images
 from reelserve.adapters.media.segments import Segment, SegmentedMp4Writer
 from reelserve.adapters.media.video import EncoderSettings, planes
 from reelserve.domain import camera
+from reelserve.domain.jobs import GenerationJob
 from reelserve.domain.requests import Mode
-from reelserve.ports import GenerationJob
 
 FPS = 25
 CLIPS: dict[str, dict[str, Any]] = {

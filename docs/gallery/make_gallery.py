@@ -20,8 +20,8 @@ from reelserve.adapters.engines.preview.frames import cover
 from reelserve.adapters.engines.preview.overlay import font
 from reelserve.adapters.engines.preview.storyboard import render_scene
 from reelserve.domain import camera
+from reelserve.domain.jobs import GenerationJob
 from reelserve.domain.requests import Mode
-from reelserve.ports import GenerationJob
 
 HERE = Path(__file__).parent
 WIDTH, HEIGHT, FRAMES = 480, 270, 25

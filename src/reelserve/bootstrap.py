@@ -1,4 +1,10 @@
-"""The composition root: ``build(settings)`` picks the adapters and wires the services."""
+"""The composition root: ``build(settings)`` picks the adapters and wires the services.
+
+``build`` makes the cheap core only (database, files, keys, the task and webhook services,
+wake-ups): what `keys`, `migrate` and the API need. The engines are read from the registry on
+first use (``Container.router``: cheap, nothing loaded) and warmed (preloaded weights) only by
+whatever runs tasks (``WorkerPool.start``), so `reelserve keys list` never imports torch.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import ipaddress
 import os
 import secrets
 import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -13,20 +20,30 @@ from sqlalchemy import Engine as DbEngine
 
 from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
-from reelserve.adapters.db.keys import SqlKeyStore
-from reelserve.adapters.db.outbox import SqlOutbox
-from reelserve.adapters.db.store import SqlTaskStore
-from reelserve.adapters.engines.preview import PreviewEngine
+from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.files.factory import file_store_for
 from reelserve.adapters.files.scratch import LocalScratch
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
-from reelserve.ports import Clock, FileStore, TaskStore
+from reelserve.adapters.wakeups.postgres import PostgresWakeups
+from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
+from reelserve.domain import catalog
+from reelserve.domain.requests import Mode
+from reelserve.ports import (
+    Clock,
+    FileStore,
+    Health,
+    TaskQueue,
+    TaskRepository,
+    TaskStats,
+    Wakeups,
+)
 from reelserve.services.downloads import DownloadSigner
 from reelserve.services.execution import Executor, LeaseTimes, WorkerStats
 from reelserve.services.keys import KeyService
+from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings
@@ -35,34 +52,76 @@ from reelserve.settings import Settings
 @dataclass(kw_only=True)
 class Container:
     settings: Settings
-    database: DbEngine
     clock: Clock
-    task_store: TaskStore
+    queue: TaskQueue  # workers: claim, heartbeat, transition, reap
+    repository: TaskRepository  # the API's reads and writes of tasks
+    stats: TaskStats  # ETAs and /metrics
+    health: Health  # /readyz
     files: FileStore
-    router: EngineRouter
     keys: KeyService
     tasks: TaskService
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
-    work_available: threading.Event = field(default_factory=threading.Event)
+    wakeups: Wakeups  # create → idle workers, in this process and others
+    on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
+    _router: EngineRouter | None = field(default=None, init=False, repr=False)
+    _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def executor(self, worker_id: str, stats: WorkerStats | None = None) -> Executor:
+    @property
+    def router(self) -> EngineRouter:
+        """The engine registry, read on first use (cheap: engines load weights on ``warm``)."""
+        with self._router_lock:
+            if self._router is None:
+                self._router = load_engines(self.settings)
+            return self._router
+
+    def can_serve(self, model: str, mode: Mode) -> bool:
+        return self.router.supports(model, mode)
+
+    def slots(self, models: Collection[str] | None = None) -> Slots:
+        """The slots of one worker process serving ``models`` (None: all): one per device."""
+        devices = [models for models, _ in self.router.device_groups()]
+        return plan_slots(models, devices, catalog.MODELS, on_free=self.wakeups.interrupt)
+
+    def executor(
+        self, worker_id: str, slots: Slots | None = None, stats: WorkerStats | None = None
+    ) -> Executor:
         return Executor(
-            tasks=self.task_store,
+            tasks=self.queue,
             files=self.files,
             engine_for=self.router.engine_for,
             clock=self.clock,
             worker_id=worker_id,
             scratch=LocalScratch(self.settings.resolved_scratch_dir),
-            stats=stats,
             times=LeaseTimes(
                 lease_for=timedelta(seconds=self.settings.lease_s),
                 heartbeat_every=timedelta(seconds=self.settings.heartbeat_s),
             ),
+            slots=slots,
+            stats=stats,
         )
 
     def close(self) -> None:
-        self.database.dispose()
+        self.wakeups.close()
+        self.on_close()
+
+
+def load_engines(settings: Settings) -> EngineRouter:
+    """The engine router from the registry file; the preview engine serves unmapped models."""
+    from reelserve.adapters.engines.preview import PreviewEngine
+
+    preview = PreviewEngine(
+        preset=settings.preview_preset,
+        crf=settings.preview_crf,
+        segments=settings.preview_segments,
+    )
+    return load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
+
+
+def make_wakeups(settings: Settings, database: DbEngine) -> Wakeups:
+    if database.dialect.name == "postgresql":
+        return PostgresWakeups(database)
+    return UnixSocketWakeups(wake_dir(settings.data_dir))
 
 
 def _secret(settings: Settings) -> bytes:
@@ -100,25 +159,22 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     if migrate_schema:
         migrate(database)
     clock = SystemClock()
-    task_store = SqlTaskStore(database)
+    stores = sql_stores(database)
     files = build_files(settings)
-    preview = PreviewEngine(
-        preset=settings.preview_preset,
-        crf=settings.preview_crf,
-        segments=settings.preview_segments,
-    )
-    router = load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
     networks = allowed_networks(settings)
     intake = PillowImageIntake(
         HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)
     )
-    work_available = threading.Event()
+    wakeups = make_wakeups(settings, database)
     sender = SafeHttpWebhookSender(allow_networks=networks)
     tasks = TaskService(
-        tasks=task_store,
+        tasks=stores.repository,
+        catalog=stores.catalog,
+        stats=stores.stats,
         files=files,
         intake=intake,
         clock=clock,
+        rate=stores.limiter,
         webhooks=sender,
         limits=TaskLimits(
             max_attempts=settings.max_attempts,
@@ -126,21 +182,23 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             rpm=settings.rpm_limit,
             max_in_flight=settings.max_in_flight,
         ),
-        on_submitted=work_available.set,
+        on_submitted=wakeups.notify,
+        can_serve=lambda model, mode: container.can_serve(model, mode),
     )
-    return Container(
+    container = Container(
         settings=settings,
-        database=database,
         clock=clock,
-        task_store=task_store,
+        queue=stores.queue,
+        repository=stores.repository,
+        stats=stores.stats,
+        health=stores.health,
         files=files,
-        router=router,
-        keys=KeyService(keys=SqlKeyStore(database), clock=clock),
+        keys=KeyService(keys=stores.keys, clock=clock),
         tasks=tasks,
         signer=DownloadSigner(_secret(settings), timedelta(seconds=settings.download_url_ttl_s)),
         webhooks=WebhookService(
-            outbox=SqlOutbox(database),
-            tasks=task_store,
+            outbox=stores.outbox,
+            tasks=stores.repository,
             sender=sender,
             clock=clock,
             policy=RetryPolicy(
@@ -148,5 +206,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             ),
             timeout_s=settings.webhook_timeout_s,
         ),
-        work_available=work_available,
+        wakeups=wakeups,
+        on_close=database.dispose,
     )
+    return container

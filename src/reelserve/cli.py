@@ -71,6 +71,7 @@ def serve(
     settings = _settings(data_dir, host=host, port=port, workers=workers, processes=processes)
     _logging(settings.log_level)
     container = build(settings)
+    _ = container.router  # a faulty engine registry stops the server here, not at a create
     if not container.keys.has_any():
         created = container.keys.create("default")
         console.print(
@@ -115,6 +116,23 @@ def _run_api(container: Container, settings: Settings) -> None:
     uvicorn.run(factory, factory=True, workers=settings.processes, **options)
 
 
+def _serves(models: list[str] | None) -> frozenset[str] | None:
+    """``--models`` as catalog names (aliases resolved); exits naming an unknown one."""
+    if not models:
+        return None
+    names = set()
+    for raw in models:
+        spec = catalog.lookup(raw)
+        if spec is None:
+            console.print(
+                f"[red]error:[/] --models: {raw!r} is not a catalog model; "
+                f"known: {', '.join(catalog.MODELS)}"
+            )
+            raise typer.Exit(2)
+        names.add(spec.name)
+    return frozenset(names)
+
+
 @app.command()
 def worker(
     data_dir: DataDir = None,
@@ -135,7 +153,11 @@ def worker(
         float, typer.Option(min=0, help="CPUs Ray reserves for each replica.")
     ] = 1.0,
     models: Annotated[
-        list[str] | None, typer.Option("--models", help="Models the replicas serve (repeat).")
+        list[str] | None,
+        typer.Option(
+            "--models",
+            help="Claim only tasks of this model (repeat for several; default: every model).",
+        ),
     ] = None,
     autoscale_max: Annotated[
         int | None,
@@ -144,6 +166,7 @@ def worker(
 ) -> None:
     """Run workers as a separate process on the same data (database and files), or as a fleet
     of Ray actors (--ray)."""
+    serves = _serves(models)
     settings = _settings(data_dir, worker_metrics_port=metrics_port)
     _logging(settings.log_level)
     if ray:
@@ -155,13 +178,13 @@ def worker(
             gpus_per_replica=gpus_per_replica,
             cpus_per_replica=cpus_per_replica,
             threads=count,
-            models=tuple(models or ()),
+            models=tuple(sorted(serves or ())),
             autoscale_max=autoscale_max,
             metrics_port=settings.worker_metrics_port,
         )
         _run_ray_workers(settings, options)
         return
-    _run_local_workers(settings, count, settings.worker_metrics_port)
+    _run_local_workers(settings, count, serves)
 
 
 def _until_stopped() -> threading.Event:
@@ -171,15 +194,16 @@ def _until_stopped() -> threading.Event:
     return stop
 
 
-def _run_local_workers(settings: Settings, count: int, metrics_port: int | None) -> None:
+def _run_local_workers(settings: Settings, count: int, serves: frozenset[str] | None) -> None:
     from reelserve.bootstrap import build
     from reelserve.worker import WorkerPool
 
     container = build(settings)
-    pool = WorkerPool(container, count)
+    pool = WorkerPool(container, count, models=serves)
     pool.start()
-    _worker_metrics(metrics_port, pool)
-    console.print(f"reelserve worker running {count} thread(s) on {settings.data_dir}")
+    _worker_metrics(settings.worker_metrics_port, pool)
+    which = ", ".join(sorted(serves)) if serves else "every model"
+    console.print(f"reelserve worker running {count} thread(s) on {settings.data_dir} ({which})")
     pool.join_forever()
     container.close()
 

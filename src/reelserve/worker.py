@@ -1,4 +1,8 @@
-"""The worker loop: claim, run, heartbeat (inside the executor), reap. Threads or a process."""
+"""The worker loop: take a slot, claim, run, heartbeat (inside the executor), reap.
+
+Threads in `reelserve serve`, or a `reelserve worker` process. An idle thread sleeps on the
+container's wake-ups (a create anywhere wakes it at once); the poll interval is the backstop.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,37 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Collection
 from typing import Any
 
 from reelserve.bootstrap import Container, build
 from reelserve.logs import configure
 from reelserve.services.execution import Executor, WorkerStats
+from reelserve.services.slots import Slots
 from reelserve.settings import Settings
 
 log = logging.getLogger("reelserve.worker")
 
 
 class WorkerPool:
-    """``count`` worker threads, one reaper and one webhook sender over the same container."""
+    """``count`` worker threads, one reaper and one webhook sender over the same container.
 
-    def __init__(self, container: Container, count: int, name: str | None = None) -> None:
+    ``models`` limits the threads to those catalog models (None: every model); the threads
+    share the process's slots, so a GPU's models are claimed only while the GPU is free.
+    """
+
+    def __init__(
+        self,
+        container: Container,
+        count: int,
+        *,
+        models: Collection[str] | None = None,
+        name: str | None = None,
+    ) -> None:
         """``name``: how this pool's worker ids begin (default: host:pid)."""
         self._container = container
         self._count = count
+        self._models = models
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
@@ -31,12 +49,15 @@ class WorkerPool:
         self._executors: list[Executor] = []
 
     def start(self) -> None:
+        """Read the engine registry, load what it preloads, then start the threads."""
+        router = self._container.router
+        if self._count:
+            router.warm()
+        slots = self._container.slots(self._models)
         for index in range(self._count):
-            executor = self._container.executor(f"{self.name}:{index}", self.stats)
-            self._executors.append(executor)
             thread = threading.Thread(
                 target=self._work,
-                args=(executor,),
+                args=(self._executor(index, slots),),
                 name=f"worker-{index}",
                 daemon=True,
             )
@@ -49,30 +70,33 @@ class WorkerPool:
         pusher.start()
         self._threads.append(pusher)
 
+    def _executor(self, index: int, slots: Slots) -> Executor:
+        executor = self._container.executor(f"{self.name}:{index}", slots, self.stats)
+        self._executors.append(executor)
+        return executor
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop claiming; a task running now is given back (its lease released, so another
         worker takes it at the reaper's next sweep instead of after the lease)."""
         self._stop.set()
         for executor in self._executors:
             executor.stop()
-        self._container.work_available.set()
+        self._container.wakeups.interrupt()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def _work(self, executor: Executor) -> None:
-        worker_id = executor.worker_id
-        wake = self._container.work_available
+        wakeups = self._container.wakeups
         poll = self._container.settings.poll_interval_s
         while not self._stop.is_set():
             try:
                 ran = executor.run_next()
             except Exception:  # the database may be briefly unavailable: back off, go on
-                log.exception("worker %s: claim failed", worker_id)
+                log.exception("worker %s: claim failed", executor.worker_id)
                 ran = None
             if ran is None:
-                wake.wait(poll)
-                wake.clear()
+                wakeups.wait(poll)
 
     def _reap(self) -> None:
         executor = self._container.executor(f"{self.name}:reaper")
@@ -110,9 +134,11 @@ class WorkerPool:
 class ContainerPool:
     """A worker pool that owns its container: what one Ray replica runs in its own process."""
 
-    def __init__(self, settings: Settings, threads: int, name: str) -> None:
+    def __init__(
+        self, settings: Settings, threads: int, name: str, models: Collection[str] | None
+    ) -> None:
         self._container = build(settings, migrate_schema=False)
-        self._pool = WorkerPool(self._container, threads, name=name)
+        self._pool = WorkerPool(self._container, threads, models=models, name=name)
 
     def start(self) -> None:
         self._pool.start()
@@ -130,4 +156,5 @@ def ray_replica(config: dict[str, Any], name: str) -> ContainerPool:
     settings = Settings(**config["settings"])
     configure(settings.log_level)
     worker_name = f"ray:{name}:{socket.gethostname()}:{os.getpid()}"
-    return ContainerPool(settings, int(config.get("threads", 1)), worker_name)
+    models = config.get("models") or None
+    return ContainerPool(settings, int(config.get("threads", 1)), worker_name, models)

@@ -7,9 +7,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from reelserve.adapters.db.tables import tasks
 from reelserve.bootstrap import Container
 
 pytestmark = pytest.mark.asyncio
@@ -17,8 +15,7 @@ BODY = {"model": "MiniMax-Hailuo-02", "prompt": "A kite over a beach"}
 
 
 def task_count(container: Container) -> int:
-    with container.database.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(tasks)).scalar_one())
+    return sum(container.stats.counts().values())
 
 
 def as_key(secret: str) -> dict[str, str]:
@@ -127,7 +124,7 @@ async def test_balance_is_charged_on_success_only(
     await asyncio.to_thread(container.executor("w").run_next)
     key = next(k for k in container.keys.all() if k.name == "prepaid")
     assert key.balance_usd == Decimal("0.32")
-    done = container.task_store.get(first["task_id"])
+    done = container.repository.get(first["task_id"])
     assert done is not None and done.cost_usd == Decimal("0.28")
-    gone = container.task_store.get(second["task_id"])
+    gone = container.repository.get(second["task_id"])
     assert gone is not None and gone.cost_usd == Decimal("0")

@@ -118,13 +118,13 @@ async def test_a_file_removed_from_storage_is_not_found(
     created = await client.post("/v1/video_generation", json={"model": "T2V-01", "prompt": "x"})
     task_id = created.json()["task_id"]
     await asyncio.to_thread(container.executor("edges").run_next)
-    task = container.task_store.get(task_id)
+    task = container.repository.get(task_id)
     assert task is not None and task.file_id
     file_id = task.file_id
     url = (await client.get("/v1/files/retrieve", params={"file_id": file_id})).json()["file"][
         "download_url"
     ]
-    record = container.task_store.get_file(file_id)
+    record = container.tasks.get_file(None, file_id)
     assert record is not None
     container.files.delete(record.storage_key)  # an operator cleaned the disk by hand
 

@@ -61,7 +61,7 @@ async def create(client: httpx.AsyncClient, headers: dict[str, str], **body: obj
 
 async def finish(container: Container, task_id: str) -> str:
     await asyncio.to_thread(container.executor("isolation").run_next)
-    task = container.task_store.get(task_id)
+    task = container.repository.get(task_id)
     assert task is not None and task.file_id, task
     return task.file_id
 
@@ -116,13 +116,13 @@ async def test_another_keys_ids_answer_like_unknown_ones(
 async def test_another_keys_task_is_unchanged_by_its_attempts(
     client: httpx.AsyncClient, container: Container, owned: Owned, api_key: str, other_key: str
 ) -> None:
-    queued_before = container.task_store.get(owned.queued)
+    queued_before = container.repository.get(owned.queued)
     deliveries = f"/v1/tasks/{owned.done}/deliveries"
     log_before = (await client.get(deliveries, headers=key(api_key))).json()
     for path in (f"/v1/tasks/{owned.queued}/cancel", f"{deliveries}/redeliver"):
         answer = (await client.post(path, headers=key(other_key))).json()
         assert answer["base_resp"]["status_code"] == 2013
-    assert container.task_store.get(owned.queued) == queued_before
+    assert container.repository.get(owned.queued) == queued_before
     assert (await client.get(deliveries, headers=key(api_key))).json() == log_before
 
 

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from reelserve.adapters.db.tables import tasks
 from reelserve.bootstrap import Container
 
 pytestmark = pytest.mark.asyncio
 
 
 def task_count(container: Container) -> int:
-    with container.database.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(tasks)).scalar_one())
+    return sum(container.stats.counts().values())
 
 
 async def create(client: httpx.AsyncClient, **kwargs: object) -> dict[str, object]:
@@ -115,7 +112,7 @@ async def test_unknown_fields_are_ignored_and_stray_spaces_tolerated(
         },
     )
     assert body["base_resp"]["status_code"] == 0
-    task = container.task_store.get(body["task_id"])  # type: ignore[arg-type]
+    task = container.repository.get(body["task_id"])  # type: ignore[arg-type]
     assert task is not None and task.prompt_optimizer is False
     assert (task.width, task.height) == (1366, 768)
 
@@ -175,7 +172,7 @@ async def test_another_keys_file_is_unreachable(
 ) -> None:
     task_id = (await create(client, json={"model": "T2V-01", "prompt": "x"}))["task_id"]
     container.executor("w").run_next()
-    file_id = container.task_store.get(task_id).file_id  # type: ignore[arg-type, union-attr]
+    file_id = container.repository.get(task_id).file_id  # type: ignore[arg-type, union-attr]
     foreign = {"Authorization": f"Bearer {other_key}"}
     for path in ("/v1/files/retrieve", "/v1/files/retrieve_content"):
         body = (await client.get(path, params={"file_id": file_id}, headers=foreign)).json()

@@ -88,10 +88,13 @@ class OfflineSender:
 
 def offline(container: Container) -> Container:
     container.tasks = TaskService(
-        tasks=container.task_store,
+        tasks=container.repository,
+        catalog=container.tasks._catalog,
+        stats=container.stats,
         files=container.files,
         intake=PillowImageIntake(OfflineFetcher()),
         clock=container.clock,
+        rate=container.tasks._rate,
         webhooks=OfflineSender(),
     )
     return container

@@ -10,6 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
 
+from reelserve.adapters.db.stats import SqlHealth
 from reelserve.bootstrap import Container
 from reelserve.logs import JsonFormatter, task_context
 from reelserve_client import AsyncClient
@@ -20,14 +21,16 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient, container: Containe
     assert (await client.get("/healthz")).json()["status"] == "ok"
     ready = {"status": "ready", "database": "ok", "storage": "ok"}
     assert (await client.get("/readyz")).json() == ready
-    healthy = container.database
-    container.database = create_engine("sqlite:////nonexistent/folder/reelserve.db")
+    healthy = container.health
+    broken = create_engine("sqlite:////nonexistent/folder/reelserve.db")
+    container.health = SqlHealth(broken)  # the readiness port over a database that cannot open
     try:
         down = await client.get("/readyz")
     finally:
-        container.database.dispose()
-        container.database = healthy
+        broken.dispose()
+        container.health = healthy
     assert down.status_code == 503 and down.json()["status"] == "unavailable"
+    assert "OperationalError" in down.json()["database"]
 
 
 def samples(text: str) -> dict[str, float]:

@@ -78,7 +78,7 @@ async def test_async_generate_turns_a_local_image_into_a_video(
     assert (video.task.video_width, video.task.video_height) == (682, 512)
     assert probe(video.path) == (682, 512, 150)
     assert video.file.filename == "output.mp4" and video.path.stat().st_size > 1000
-    task = container.task_store.get(video.task.task_id)
+    task = container.repository.get(video.task.task_id)
     assert task is not None and task.first_frame_key is not None
 
 

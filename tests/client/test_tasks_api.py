@@ -80,7 +80,7 @@ async def test_cancel_queued_at_once_and_running_by_flag(
     assert view["error"]["kind"] == "cancelled"
 
     running = await sdk.create_video(model="T2V-01", prompt="y")
-    claimed = container.task_store.claim("w", container.clock.now(), timedelta(seconds=30))
+    claimed = container.queue.claim("w", container.clock.now(), timedelta(seconds=30))
     assert claimed is not None and claimed.id == running
     flagged = await sdk.cancel(running)
     assert flagged["status"] == "preparing" and flagged["cancel_requested"] is True

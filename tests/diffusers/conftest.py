@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from reelserve.domain import camera
+from reelserve.domain.jobs import GenerationJob
 from reelserve.domain.requests import Mode
-from reelserve.ports import GenerationJob
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"

@@ -220,6 +220,8 @@ def test_preload_loads_at_start_up_and_models_stay_loaded(
     router = load_router(write_registry(tmp_path, body), preview=PreviewEngine())
     engine = router.engine_for("T2V-01")
     assert isinstance(engine, DiffusersEngine)
+    assert engine.runtime.loaded() == []  # reading the registry loads nothing (the API reads it)
+    router.warm()  # what a worker does at start
     assert engine.runtime.loaded() == ["wan-t2v"]
     hailuo = router.engine_for("MiniMax-Hailuo-02")
     assert isinstance(hailuo, DiffusersEngine) and hailuo.runtime is engine.runtime

@@ -12,9 +12,9 @@ import numpy.typing as npt
 from PIL import Image
 
 from reelserve.domain import camera
+from reelserve.domain.jobs import GenerationJob
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
-from reelserve.ports import GenerationJob
 
 U8 = npt.NDArray[np.uint8]
 

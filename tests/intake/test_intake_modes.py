@@ -11,7 +11,7 @@ from PIL import Image
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.domain.errors import InvalidParams
-from reelserve.ports import LoadedImage
+from reelserve.domain.images import LoadedImage
 
 from .helpers import data_url, decoded, encode
 

@@ -10,16 +10,21 @@ import pytest
 
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import (
+    CANCELLED,
+    LOST,
     TERMINAL,
     TRANSITIONS,
     IllegalTransition,
     Lease,
     Phase,
     Progress,
+    Success,
     Task,
     TaskStatus,
     can_transition,
+    check_result,
     check_transition,
+    sources,
 )
 
 S = TaskStatus
@@ -30,7 +35,6 @@ T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 ALLOWED = {
     (S.QUEUED, S.PREPARING),
     (S.QUEUED, S.CANCELLED),
-    (S.QUEUED, S.FAILED),
     (S.PREPARING, S.PROCESSING),
     (S.PREPARING, S.QUEUED),
     (S.PREPARING, S.FAILED),
@@ -184,3 +188,29 @@ def test_progress_never_goes_back_over_a_run() -> None:
     assert fractions == sorted(fractions)
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert all(0.0 <= f <= 1.0 for f in fractions)
+
+
+@pytest.mark.parametrize("target", list(TaskStatus))
+def test_sources_read_the_table_backwards(target: TaskStatus) -> None:
+    assert sources(target) == {s for s, t in ALLOWED if t is target}
+    assert sources(S.CANCELLED, frozenset({S.QUEUED})) == {S.QUEUED}
+    with pytest.raises(IllegalTransition):  # a narrowed move must still be in the table
+        sources(S.FAILED, frozenset({S.QUEUED}))
+
+
+def test_each_end_carries_exactly_what_it_records() -> None:
+    check_result(S.PROCESSING, None)
+    check_result(S.FAILED, LOST)
+    check_result(S.CANCELLED, CANCELLED)
+    for target, result in [
+        (S.SUCCEEDED, None),
+        (S.SUCCEEDED, LOST),
+        (S.FAILED, CANCELLED),
+        (S.CANCELLED, LOST),
+        (S.FAILED, None),
+        (S.QUEUED, LOST),
+    ]:
+        with pytest.raises(ValueError):
+            check_result(target, result)
+    assert LOST.status is S.FAILED and CANCELLED.status is S.CANCELLED
+    assert Success.__dataclass_params__.frozen  # type: ignore[attr-defined]

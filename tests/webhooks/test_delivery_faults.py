@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 from reelserve.bootstrap import Container
 from reelserve.domain.keys import ApiKey
 from reelserve.domain.requests import GenerationRequest
-from reelserve.domain.tasks import FailureKind, Task
+from reelserve.domain.tasks import Failure, FailureKind, Task, TaskStatus
 from tests.webhooks.conftest import drain
 from tests.webhooks.receiver import Receiver
 
@@ -28,14 +28,13 @@ def submit(container: Container, owner: ApiKey, url: str) -> Task:
 
 def run_and_fail(container: Container) -> Task:
     """A worker's path through the store: claim → processing → failed (1026)."""
-    store, now = container.task_store, container.clock.now()
+    store, now = container.queue, container.clock.now()
     task = store.claim("test-worker", now, timedelta(seconds=30))
     assert task is not None and task.lease is not None
     token = task.lease.token
-    assert store.start_processing(task.id, token, now)
-    assert store.fail(
-        task.id, token, now, code=1026, message="input new_sensitive", kind=FailureKind.ENGINE
-    )
+    assert store.transition(task.id, token, now, TaskStatus.PROCESSING)
+    failure = Failure(code=1026, message="input new_sensitive", kind=FailureKind.ENGINE)
+    assert store.transition(task.id, token, now, TaskStatus.FAILED, result=failure)
     return task
 
 
@@ -97,10 +96,10 @@ def test_a_requeued_task_does_not_push_processing_twice(
 ) -> None:
     with Receiver() as receiver:
         task = submit(container, owner, receiver.url)
-        store, now = container.task_store, container.clock.now()
+        store, now = container.queue, container.clock.now()
         first = store.claim("w1", now, timedelta(seconds=1))
         assert first is not None and first.lease is not None
-        assert store.start_processing(first.id, first.lease.token, now)
+        assert store.transition(first.id, first.lease.token, now, TaskStatus.PROCESSING)
         assert store.reap(now + timedelta(seconds=2)).requeued == (task.id,)
         run_and_fail(container)
         drain(container, lambda: settled(container, owner, task.id))

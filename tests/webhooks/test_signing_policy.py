@@ -10,16 +10,32 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from reelserve.domain.deliveries import CallbackEvent, message_id
 from reelserve.domain.tasks import TaskStatus
+from reelserve.services.callbacks import MiniMaxV1Callback
 from reelserve.services.webhooks import (
     SCHEDULE_S,
     RetryPolicy,
-    message_id,
     new_webhook_secret,
-    push_body,
     sign,
     signed_headers,
 )
+
+
+def push_body(
+    *, task_id: str, status: TaskStatus, file_id: str | None, error_code: int, error_message: str
+) -> bytes:
+    """The MiniMax v1 callback body of a neutral event, as the outbox sends it."""
+    event = CallbackEvent(
+        task_id=task_id,
+        status=status,
+        dialect="minimax",
+        file_id=file_id,
+        error_code=error_code,
+        error_message=error_message,
+    )
+    return MiniMaxV1Callback().render(event)
+
 
 # MINIMAX_API.md §5, the official example push.
 OFFICIAL = (

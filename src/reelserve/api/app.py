@@ -105,7 +105,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(events.router)
     app.include_router(ops.router)
     app.include_router(metrics.router)
-    app.state.metrics_registry = metrics.registry_for(container)
+    app.state.metrics_registry = metrics.registry_for(container.stats)
     ui.mount(app)
     _documented(app)
     app.add_middleware(ops.AccessLog)

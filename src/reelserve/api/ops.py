@@ -9,7 +9,6 @@ import time
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelserve import __version__
@@ -30,15 +29,6 @@ def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__, "pid": os.getpid()})
 
 
-def _database_ok(container: ContainerDep) -> str | None:
-    try:
-        with container.database.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as error:  # any driver error means "not ready"; say which
-        return f"{type(error).__name__}: {error}"
-    return None
-
-
 def _storage_ok(container: ContainerDep) -> str | None:
     try:
         container.files.check()
@@ -50,7 +40,7 @@ def _storage_ok(container: ContainerDep) -> str | None:
 def _readiness(container: ContainerDep) -> dict[str, str]:
     """Each dependency's state: "ok" or what went wrong."""
     return {
-        "database": _database_ok(container) or "ok",
+        "database": container.health.problem() or "ok",
         "storage": _storage_ok(container) or "ok",
     }
 

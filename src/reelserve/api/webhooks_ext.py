@@ -23,8 +23,8 @@ from reelserve.api.schemas import (
     parse_body,
     violations_from,
 )
+from reelserve.domain.deliveries import AttemptRecord, DeliveryRecord
 from reelserve.domain.errors import InvalidParams
-from reelserve.ports import AttemptRecord, DeliveryRecord
 
 router = APIRouter(tags=["callbacks (reelserve extension)"])
 

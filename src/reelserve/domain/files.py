@@ -21,3 +21,11 @@ class FileRecord:
     bytes: int
     created_at: datetime
     content_type: str = "video/mp4"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredObject:
+    """What a file store knows of one stored object."""
+
+    size: int  # bytes
+    etag: str  # changes when the content does (for HTTP caches and conditional requests)

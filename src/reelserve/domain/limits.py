@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from threading import Lock
 
 from reelserve.domain.errors import InsufficientBalance, RateLimited
 
@@ -15,29 +13,18 @@ WINDOW = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class KeyLimits:
-    rpm: int | None  # None or 0: no limit
-    max_in_flight: int | None
+    """What a task insert checks in its transaction (the request rate is the RateLimiter's)."""
+
+    max_in_flight: int | None  # None or 0: no limit
     balance_usd: Decimal | None  # None: no balance kept
 
 
-class RequestsPerMinute:
-    """A sliding one-minute window per key, in this process (see docs: per API process)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, deque[datetime]] = {}
-        self._lock = Lock()
-
-    def hit(self, key_id: str, limit: int | None, now: datetime) -> None:
-        if not limit:
-            return
-        with self._lock:
-            seen = self._seen.setdefault(key_id, deque())
-            while seen and seen[0] <= now - WINDOW:
-                seen.popleft()
-            if len(seen) >= limit:
-                retry = (seen[0] + WINDOW - now).total_seconds()
-                raise RateLimited(f"{limit} requests per minute for this key", retry_after_s=retry)
-            seen.append(now)
+def check_rate(limit: int, counted: int, oldest: datetime | None, now: datetime) -> None:
+    """Refuse a request when ``limit`` were counted in the minute before ``now``; the oldest of
+    them says when the next one is allowed (RateLimiter adapters count, this decides)."""
+    if limit and counted >= limit:
+        retry = (oldest + WINDOW - now).total_seconds() if oldest else WINDOW.total_seconds()
+        raise RateLimited(f"{limit} requests per minute for this key", retry_after_s=retry)
 
 
 def check_in_flight(in_flight: int, limit: int | None) -> None:

@@ -24,6 +24,9 @@ from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 
+from reelserve.domain.camera import CameraPlan, CameraSegment
+from reelserve.domain.files import FileRecord
+from reelserve.domain.jobs import RenderedVideo
 from reelserve.domain.requests import Mode
 
 
@@ -48,13 +51,17 @@ class TaskStatus(enum.StrEnum):
 TERMINAL = frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELLED})
 
 _S = TaskStatus
+# Every status write of every store is checked against this table (``sources``): the SQL store
+# builds its ``WHERE status IN (…)`` from it, the in-memory store calls ``with_status``.
 TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = MappingProxyType(
     {
-        # a worker claims it; it is cancelled; the reaper gives up on it
-        _S.QUEUED: frozenset({_S.PREPARING, _S.CANCELLED, _S.FAILED}),
-        # inputs ready; lease lost (back to the queue); failure; cancel
+        # a worker claims it; its owner cancels it (a queued task is never failed: the reaper
+        # only looks at tasks under a lease)
+        _S.QUEUED: frozenset({_S.PREPARING, _S.CANCELLED}),
+        # inputs ready; lease expired (the reaper requeues it, or fails it out of attempts);
+        # the engine or inputs failed; cancel (by its worker, or by the reaper once expired)
         _S.PREPARING: frozenset({_S.PROCESSING, _S.QUEUED, _S.FAILED, _S.CANCELLED}),
-        # result recorded; lease lost; failure; cancel
+        # result recorded; lease expired; failure; cancel
         _S.PROCESSING: frozenset({_S.SUCCEEDED, _S.QUEUED, _S.FAILED, _S.CANCELLED}),
         _S.SUCCEEDED: frozenset(),
         _S.FAILED: frozenset(),
@@ -77,6 +84,20 @@ def can_transition(source: TaskStatus, target: TaskStatus) -> bool:
 def check_transition(source: TaskStatus, target: TaskStatus) -> None:
     if not can_transition(source, target):
         raise IllegalTransition(source, target)
+
+
+def sources(
+    target: TaskStatus, among: frozenset[TaskStatus] | None = None
+) -> frozenset[TaskStatus]:
+    """The statuses a task may reach ``target`` from: the table read backwards.
+
+    ``among`` narrows them for a move that applies to fewer (a cancel ends only queued tasks at
+    once); each of those must be allowed by the table, or this raises IllegalTransition.
+    """
+    allowed = frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
+    for source in among or ():
+        check_transition(source, target)
+    return allowed if among is None else among
 
 
 class Phase(enum.StrEnum):
@@ -102,6 +123,7 @@ class FailureKind(enum.StrEnum):
 
 
 CANCELLED_MESSAGE = "task cancelled by its owner"  # status_msg of a cancelled task (code 1000)
+LOST_MESSAGE = "task failed: its worker stopped responding on every attempt"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,8 +195,76 @@ class Task:
     cost_usd: Decimal = Decimal("0")
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    dialect: str = "minimax"  # the wire dialect that created it: it shapes its callbacks
+    camera: tuple[CameraSegment, ...] = ()  # the camera directives, parsed once at submit
+
+    @property
+    def plan(self) -> CameraPlan:
+        """The camera plan resolved at submit (its prompt and warnings are the task's)."""
+        return CameraPlan(segments=self.camera, prompt=self.prompt, warnings=self.warnings)
 
     def with_status(self, target: TaskStatus, now: datetime, **changes: object) -> Task:
-        """The one way a task changes state: checked against ``TRANSITIONS``."""
+        """A task in ``target``, checked against ``TRANSITIONS`` (the in-memory stores move
+        tasks through it; the SQL store through ``adapters/db/lifecycle.move``)."""
         check_transition(self.status, target)
         return dataclasses.replace(self, status=target, updated_at=now, **changes)  # type: ignore[arg-type]
+
+
+# --- what the queue's operations take and give --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Success:
+    """A rendered result: the stored file and the video as it really came out."""
+
+    file: FileRecord
+    video: RenderedVideo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Failure:
+    """Why a task ended without a result; a cancel is a failure of kind CANCELLED."""
+
+    code: int
+    message: str
+    kind: FailureKind
+
+    @property
+    def status(self) -> TaskStatus:
+        return TaskStatus.CANCELLED if self.kind is FailureKind.CANCELLED else TaskStatus.FAILED
+
+
+CANCELLED = Failure(code=1000, message=CANCELLED_MESSAGE, kind=FailureKind.CANCELLED)
+LOST = Failure(code=1000, message=LOST_MESSAGE, kind=FailureKind.LEASE)
+
+
+def check_result(target: TaskStatus, result: Success | Failure | None) -> None:
+    """A success carries its file, a failure its reason, and nothing else carries either."""
+    wanted: type | None = {TaskStatus.SUCCEEDED: Success}.get(target)
+    if target in (TaskStatus.FAILED, TaskStatus.CANCELLED):
+        wanted = Failure
+    if (wanted is None and result is not None) or (
+        wanted is not None and not isinstance(result, wanted)
+    ):
+        raise ValueError(f"a move to {target.value} cannot record {result!r}")
+    if isinstance(result, Failure) and result.status is not target:
+        raise ValueError(f"a {result.kind.value} failure ends a task as {result.status.value}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat:
+    alive: bool  # False: the lease is gone (taken over, or the task ended); stop working on it
+    cancel_requested: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReapResult:
+    requeued: tuple[str, ...]
+    failed: tuple[str, ...]
+    cancelled: tuple[str, ...] = ()  # their owner had asked to cancel them
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskPage:
+    tasks: tuple[Task, ...]
+    next_cursor: str | None

@@ -14,22 +14,25 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from reelserve.domain import camera, catalog
 from reelserve.domain.errors import ReelserveError, TaskCancelled
 from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
 from reelserve.domain.ids import new_id
-from reelserve.domain.tasks import CANCELLED_MESSAGE, FailureKind, Phase, Progress, Task
-from reelserve.ports import (
-    Clock,
-    Engine,
-    FileStore,
-    GenerationJob,
-    RenderedVideo,
-    ScratchSpace,
-    TaskStore,
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
+from reelserve.domain.tasks import (
+    CANCELLED,
+    Failure,
+    FailureKind,
+    Phase,
+    Progress,
+    Success,
+    Task,
+    TaskStatus,
 )
+from reelserve.ports import Clock, Engine, FileStore, ScratchSpace, TaskQueue
+from reelserve.services.slots import SlotGroup, Slots
 
 log = logging.getLogger("reelserve.execution")
+_ENGINE = FailureKind.ENGINE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,43 +41,11 @@ class LeaseTimes:
     heartbeat_every: timedelta = timedelta(seconds=2)
 
 
-class _GiveBack(Exception):
-    """This attempt ends without a result (the store failed, or the worker is stopping): the
-    lease is given up, and the task runs again."""
-
-
-@dataclass(kw_only=True)
-class WorkerStats:
-    """Counters of one worker process or replica, for its Prometheus metrics."""
-
-    slots: int = 0  # executors (task slots) sharing these stats
-    claims: int = 0  # tasks claimed
-    busy: int = 0  # slots running a task now
-    lease_losses: int = 0  # attempts that found their lease taken over
-    given_back: int = 0  # attempts that gave their task back (storage failure, stopping)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, **deltas: int) -> None:
-        with self.lock:
-            for name, delta in deltas.items():
-                setattr(self, name, getattr(self, name) + delta)
-
-    def snapshot(self) -> dict[str, int]:
-        with self.lock:
-            return {
-                "slots": self.slots,
-                "claims": self.claims,
-                "busy": self.busy,
-                "lease_losses": self.lease_losses,
-                "given_back": self.given_back,
-            }
-
-
 class _Watch:
     """Heartbeats in the background; remembers the latest progress, cancel and lease loss."""
 
     def __init__(
-        self, store: TaskStore, clock: Clock, task: Task, token: str, times: LeaseTimes
+        self, store: TaskQueue, clock: Clock, task: Task, token: str, times: LeaseTimes
     ) -> None:
         self._store, self._clock, self._task, self._token = store, clock, task, token
         self._times = times
@@ -118,17 +89,50 @@ class _Watch:
                 log.exception("heartbeat failed for task %s", self._task.id)
 
 
+class _GiveBack(Exception):
+    """This attempt ends without a result (the store failed, or the worker is stopping): the
+    lease is given up, and the task runs again."""
+
+
+@dataclass(kw_only=True)
+class WorkerStats:
+    """Counters of one worker process or replica, for its Prometheus metrics."""
+
+    slots: int = 0  # executors (worker threads) sharing these stats
+    claims: int = 0  # tasks claimed
+    busy: int = 0  # threads running a task now
+    lease_losses: int = 0  # attempts that found their lease taken over
+    given_back: int = 0  # attempts that gave their task back (storage failure, stopping)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **deltas: int) -> None:
+        with self.lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def snapshot(self) -> dict[str, int]:
+        with self.lock:
+            return {
+                "slots": self.slots,
+                "claims": self.claims,
+                "busy": self.busy,
+                "lease_losses": self.lease_losses,
+                "given_back": self.given_back,
+            }
+
+
 class Executor:
     def __init__(
         self,
         *,
-        tasks: TaskStore,
+        tasks: TaskQueue,
         files: FileStore,
         engine_for: Callable[[str], Engine],
         clock: Clock,
         worker_id: str,
         scratch: ScratchSpace,
         times: LeaseTimes = LeaseTimes(),
+        slots: Slots | None = None,
         stats: WorkerStats | None = None,
     ) -> None:
         self._tasks = tasks
@@ -138,6 +142,7 @@ class Executor:
         self._clock = clock
         self.worker_id = worker_id
         self._times = times
+        self._slots = slots or Slots(groups=[SlotGroup(None, capacity=None)])
         self.stats = stats or WorkerStats()
         self.stats.add(slots=1)
         self._stopping = threading.Event()
@@ -147,18 +152,31 @@ class Executor:
         self._stopping.set()
 
     def run_next(self) -> Task | None:
-        """Claim the oldest queued task and run it to the end; None when the queue was empty."""
-        if self._stopping.is_set():
-            return None
-        task = self._tasks.claim(self.worker_id, self._clock.now(), self._times.lease_for)
-        if task is None:
-            return None
-        self.stats.add(claims=1, busy=1)
-        try:
-            self.run(task)
-        finally:
-            self.stats.add(busy=-1)
-        return task
+        """Take a free slot, then claim the oldest queued task it can run and run it to the end.
+
+        The slot comes first, so a task is Processing only while it really runs; None when no
+        slot was free or no task fits the free ones.
+        """
+        for group in self._slots.groups:
+            if self._stopping.is_set() or not group.try_take():
+                continue
+            task = None
+            try:
+                task = self._tasks.claim(
+                    self.worker_id, self._clock.now(), self._times.lease_for, models=group.models
+                )
+                if task is not None:
+                    self.stats.add(claims=1, busy=1)
+                    try:
+                        self.run(task)
+                    finally:
+                        self.stats.add(busy=-1)
+            finally:
+                group.give_back()
+            if task is not None:
+                self._slots.on_free()
+                return task
+        return None
 
     def reap(self) -> None:
         result = self._tasks.reap(self._clock.now())
@@ -186,7 +204,7 @@ class Executor:
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
         try:
             job = self._prepare(task, workdir)
-            if not self._tasks.start_processing(task.id, token, self._clock.now()):
+            if not self._tasks.transition(task.id, token, self._clock.now(), TaskStatus.PROCESSING):
                 return  # lease lost or cancelled while preparing
             engine = self._engine_for(task.model)
             video = engine.generate(
@@ -201,18 +219,18 @@ class Executor:
                 log.warning("task %s: worker stopping; the task is given back", task.id)
                 raise _GiveBack from None
             else:
-                self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
+                self._end(task, token, CANCELLED)
             return
         except ReelserveError as error:
-            self._fail(task, token, error.code, error.status_msg, FailureKind.ENGINE)
+            self._end(task, token, Failure(code=error.code, message=error.status_msg, kind=_ENGINE))
             return
         except Exception as error:  # an engine bug must fail the task, never leave it stuck
             log.exception("task %s failed", task.id)
             message = f"unknown error, generation failed: {type(error).__name__}: {error}"
-            self._fail(task, token, 1000, message, FailureKind.ENGINE)
+            self._end(task, token, Failure(code=1000, message=message, kind=_ENGINE))
             return
         if watch.cancelled and not watch.lost:
-            self._fail(task, token, 1000, CANCELLED_MESSAGE, FailureKind.CANCELLED)
+            self._end(task, token, CANCELLED)
             return
         watch.report(Phase.STORING, video.frame_count, video.frame_count)
         self._store(task, token, video)
@@ -227,7 +245,7 @@ class Executor:
             prompt=task.prompt,
             raw_prompt=task.camera_prompt,
             prompt_optimizer=task.prompt_optimizer,
-            plan=camera.parse(task.camera_prompt),
+            plan=task.plan,  # parsed once, at submit
             first_frame=first,
             last_frame=last,
             width=task.width,
@@ -264,10 +282,15 @@ class Executor:
             bytes=size,
             created_at=now,
         )
-        cost = catalog.MODELS[task.model].price(task.resolution, task.duration)
-        if not self._tasks.complete(task.id, token, now, file=record, cost=cost, video=video):
+        success = Success(file=record, video=video)  # charged at the price fixed at submit
+        if not self._tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan
             self._lost(task, "lease lost before the result was recorded")
+
+    def _end(self, task: Task, token: str, reason: Failure) -> None:
+        now = self._clock.now()
+        if not self._tasks.transition(task.id, token, now, reason.status, result=reason):
+            self._lost(task, "lease lost before the failure was recorded")
 
     def _release(self, task: Task, token: str) -> None:
         """Give the lease up now (it expires at once), so the reaper requeues the task on its
@@ -276,14 +299,6 @@ class Executor:
             self._tasks.heartbeat(task.id, token, self._clock.now(), timedelta(0))
         except Exception:  # the database is down too: the lease runs out on its own
             log.exception("task %s: could not release the lease", task.id)
-
-    def _fail(self, task: Task, token: str, code: int, message: str, kind: FailureKind) -> None:
-        cancelled = kind is FailureKind.CANCELLED
-        now = self._clock.now()
-        if not self._tasks.fail(
-            task.id, token, now, code=code, message=message, kind=kind, cancelled=cancelled
-        ):
-            self._lost(task, "lease lost before the failure was recorded")
 
     def _lost(self, task: Task, message: str) -> None:
         self.stats.add(lease_losses=1)

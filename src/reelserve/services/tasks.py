@@ -17,21 +17,23 @@ from reelserve.domain.idempotency import (
     check_key,
 )
 from reelserve.domain.ids import new_id
+from reelserve.domain.images import LoadedImage
 from reelserve.domain.keys import ApiKey
-from reelserve.domain.limits import KeyLimits, RequestsPerMinute
+from reelserve.domain.limits import KeyLimits
 from reelserve.domain.requests import GenerationRequest, Mode
-from reelserve.domain.tasks import Task, TaskStatus
+from reelserve.domain.tasks import Task, TaskPage, TaskStatus
 from reelserve.ports import (
     Clock,
+    FileCatalog,
     FileStore,
     ImageIntake,
-    LoadedImage,
-    TaskPage,
-    TaskStore,
+    RateLimiter,
+    TaskRepository,
+    TaskStats,
     WebhookSender,
 )
 
-MAX_SEED = 2**31 - 1
+MAX_SEED = 2**31 - 1  # drawn seeds; a client may give any up to 2^63 - 1 (the column is 64-bit)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,22 +54,29 @@ class TaskService:
     def __init__(
         self,
         *,
-        tasks: TaskStore,
+        tasks: TaskRepository,
+        catalog: FileCatalog,
+        stats: TaskStats,
         files: FileStore,
         intake: ImageIntake,
         clock: Clock,
+        rate: RateLimiter,
         webhooks: WebhookSender | None = None,
         limits: TaskLimits = TaskLimits(),
         on_submitted: Callable[[], None] = lambda: None,
+        can_serve: Callable[[str, Mode], bool] = lambda model, mode: True,
     ) -> None:
         self._tasks = tasks
+        self._catalog = catalog
+        self._stats = stats
         self._files = files
         self._intake = intake
         self._clock = clock
         self._webhooks = webhooks
         self._limits = limits
         self._on_submitted = on_submitted
-        self._rpm = RequestsPerMinute()
+        self._rate = rate
+        self._can_serve = can_serve  # (model, mode): does an engine serve it (the registry)
         self._holding: set[tuple[str, str]] = set()  # (owner, Idempotency-Key) being created
         self._holding_lock = threading.Lock()
 
@@ -81,6 +90,7 @@ class TaskService:
         *,
         idempotency_key: str | None = None,
         fingerprint: str = "",
+        dialect: str = "minimax",
     ) -> Task:
         """Validate, take in the images, check the callback, then persist a queued task.
 
@@ -88,10 +98,11 @@ class TaskService:
         With an Idempotency-Key, a repeat of a finished request returns the same task; the key is
         recorded in the transaction that inserts the task, so a crash mid-create never blocks
         the retry. A repeat while the first request still runs here is refused (retry later).
+        ``dialect`` is the wire dialect creating the task: its callbacks are rendered in it.
         """
         if idempotency_key is None:
-            self._rpm.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
-            return self._create(owner, request, seed, None)
+            self._count_request(owner)
+            return self._create(owner, request, seed, None, dialect)
         claim = IdempotencyClaim(
             owner_key_id=owner.id, key=check_key(idempotency_key), fingerprint=fingerprint
         )
@@ -99,8 +110,8 @@ class TaskService:
             return replay
         self._hold(claim)
         try:
-            self._rpm.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
-            return self._create(owner, request, seed, claim)
+            self._count_request(owner)
+            return self._create(owner, request, seed, claim, dialect)
         except Exception:
             # Another process may have committed a task for this key since we looked: its task
             # is the answer (this request's own insert rolled back with the key).
@@ -110,6 +121,10 @@ class TaskService:
         finally:
             with self._holding_lock:
                 self._holding.discard((claim.owner_key_id, claim.key))
+
+    def _count_request(self, owner: ApiKey) -> None:
+        """Per-key requests per minute, counted across every API process (the RateLimiter)."""
+        self._rate.hit(owner.id, owner.rpm_limit or self._limits.rpm, self._clock.now())
 
     def _replay(self, owner: ApiKey, claim: IdempotencyClaim) -> Task | None:
         """The task an earlier request with this key created; None when there is none."""
@@ -133,8 +148,14 @@ class TaskService:
         request: GenerationRequest,
         seed: int | None,
         claim: IdempotencyClaim | None,
+        dialect: str,
     ) -> Task:
         resolved = rules.resolve(request)
+        if not self._can_serve(resolved.spec.name, resolved.mode):
+            raise InvalidParams(
+                f"model: {resolved.spec.name} cannot serve mode {resolved.mode.value} here "
+                "(no engine in the engine registry serves it)"
+            )
         frames = self._load_frames(request, resolved.mode)
         if request.callback_url:
             self._check_callback(request.callback_url)
@@ -168,11 +189,12 @@ class TaskService:
             callback_url=request.callback_url,
             warnings=resolved.warnings,
             max_attempts=self._limits.max_attempts,
-            cost_usd=resolved.spec.price(resolved.resolution, resolved.duration),
+            cost_usd=resolved.spec.price(resolved.resolution, resolved.duration),  # priced once
+            dialect=dialect,
+            camera=resolved.plan.segments,
         )
         try:
             limits = KeyLimits(
-                rpm=None,
                 max_in_flight=owner.max_in_flight or self._limits.max_in_flight,
                 balance_usd=owner.balance_usd,
             )
@@ -240,7 +262,7 @@ class TaskService:
         return self._tasks.queue_position(task.id) if task.status is TaskStatus.QUEUED else None
 
     def get_file(self, owner: ApiKey | None, file_id: str) -> FileRecord:
-        record = self._tasks.get_file(file_id, owner.id if owner else None) if file_id else None
+        record = self._catalog.get(file_id, owner.id if owner else None) if file_id else None
         if record is None:
             raise NotFound("file", file_id)
         return record
@@ -261,7 +283,7 @@ class TaskService:
         """
         if task.status.terminal:
             return None
-        recent = sorted(self._tasks.recent_durations(task.model, 20))
+        recent = sorted(self._stats.recent_durations(task.model, 20))
         if not recent:
             return None
         typical = recent[len(recent) // 2]

@@ -1,8 +1,9 @@
 """Callbacks (MINIMAX_API.md §5): push bodies, Standard Webhooks signing, retries, delivery.
 
-A status change writes an outbox row in the same transaction (``adapters/db/outbox.py``); the
-workers' delivery loop calls ``WebhookService.deliver_due()``, which claims due rows under a lease,
-signs and POSTs each one, and records the attempt. A 2xx acknowledges a push; anything else (3xx
+A status change writes a neutral outbox event in the same transaction (task, status, dialect);
+the workers' delivery loop calls ``WebhookService.deliver_due()``, which claims due events under a
+lease, renders each body in its task's dialect (``services/callbacks.py``), signs and POSTs it,
+and records the attempt. A 2xx acknowledges a push; anything else (3xx
 included: redirects are not followed) is retried on ``RetryPolicy``'s schedule until it gives up.
 
 Signing follows Standard Webhooks 1.0 (research/reliability.md §B.1): ``webhook-id`` is stable
@@ -18,28 +19,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import random
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from reelserve.domain.deliveries import AttemptRecord, ClaimedDelivery, DeliveryRecord, Outcome
 from reelserve.domain.errors import InvalidParams, NotFound
 from reelserve.domain.keys import ApiKey
-from reelserve.domain.tasks import TaskStatus
-from reelserve.ports import (
-    AttemptRecord,
-    ClaimedDelivery,
-    Clock,
-    DeliveryRecord,
-    OutboxStore,
-    Outcome,
-    TaskStore,
-    WebhookSender,
-)
+from reelserve.ports import CallbackRenderer, Clock, OutboxStore, TaskRepository, WebhookSender
+from reelserve.services.callbacks import RENDERERS, renderer_for
 
 log = logging.getLogger("reelserve.webhooks")
 
@@ -47,39 +39,7 @@ SECRET_PREFIX = "whsec_"
 # Svix's schedule (one of the Standard Webhooks authors): the wait after failed attempt n.
 SCHEDULE_S: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
-# The callback statuses are lowercase (§5); each event is pushed once, in this order.
-EVENTS: dict[TaskStatus, str] = {
-    TaskStatus.PROCESSING: "processing",
-    TaskStatus.SUCCEEDED: "success",
-    TaskStatus.FAILED: "failed",
-    TaskStatus.CANCELLED: "failed",
-}
-SEQUENCE = {"processing": 1, "success": 2, "failed": 2}
-
-
-# --- payload and signature -------------------------------------------------------------
-
-
-def push_body(
-    *, task_id: str, status: TaskStatus, file_id: str | None, error_code: int, error_message: str
-) -> bytes:
-    """The §5 push: the query body's shape without video size, with a lowercase status."""
-    if status in (TaskStatus.FAILED, TaskStatus.CANCELLED):
-        resp = {"status_code": error_code or 1000, "status_msg": error_message or "unknown error"}
-    else:
-        resp = {"status_code": 0, "status_msg": "success"}
-    body = {
-        "task_id": task_id,
-        "status": EVENTS[status],
-        "file_id": (file_id or "") if status is TaskStatus.SUCCEEDED else "",
-        "base_resp": resp,
-    }
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def message_id(task_id: str, event: str) -> str:
-    """The ``webhook-id``: one per task and event, so retries and redeliveries deduplicate."""
-    return f"msg_{task_id}_{event}"
+# --- signature --------------------------------------------------------------------------
 
 
 def new_webhook_secret() -> str:
@@ -142,13 +102,15 @@ class WebhookService:
         self,
         *,
         outbox: OutboxStore,
-        tasks: TaskStore,
+        tasks: TaskRepository,
         sender: WebhookSender,
         clock: Clock,
         policy: RetryPolicy = RetryPolicy(),
         timeout_s: float = 10.0,
         rand: Callable[[], float] = random.random,
+        renderers: Mapping[str, CallbackRenderer] = RENDERERS,
     ) -> None:
+        self._renderers = renderers
         self._outbox = outbox
         self._tasks = tasks
         self._sender = sender
@@ -173,9 +135,10 @@ class WebhookService:
     def attempt(self, delivery: ClaimedDelivery) -> Outcome:
         started = self._clock.now()
         stamp = int(started.timestamp())
-        headers = signed_headers(delivery.secret, delivery.id, stamp, delivery.body)
+        body = renderer_for(self._renderers, delivery.event.dialect).render(delivery.event)
+        headers = signed_headers(delivery.secret, delivery.id, stamp, body)
         began = time.monotonic()
-        status = self._sender.deliver(delivery.url, delivery.body, headers, self._timeout_s)
+        status = self._sender.deliver(delivery.url, body, headers, self._timeout_s)
         duration_ms = round((time.monotonic() - began) * 1000)
         outcome = self._policy.outcome(status, delivery.attempt)
         next_at = None

@@ -1,7 +1,9 @@
 """SqlOutbox: the webhook outbox (the ``OutboxStore`` port) on SQLite or PostgreSQL.
 
-``enqueue_pushes`` is called by SqlTaskStore inside the transaction that changes a task's status,
-so a push exists exactly when its status change committed. Claims are one atomic ``UPDATE …
+``enqueue_events`` is called by ``lifecycle.move`` inside the transaction that changes a task's
+status, so a push exists exactly when its status change committed. A row is a neutral event
+(task, status, dialect); the claim reads the task's end fields with it, and the service renders
+the body in the task's dialect. Claims are one atomic ``UPDATE …
 WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING`` that takes a lease; a push is
 not claimable while an earlier event of its task is still pending, so a receiver sees
 ``processing`` acknowledged before ``success``/``failed``.
@@ -11,15 +13,23 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, RowMapping, exists, insert, or_, select, update
 
 from reelserve.adapters.db.engine import reading, writing
 from reelserve.adapters.db.tables import api_keys, tasks, webhook_attempts, webhook_deliveries
+from reelserve.domain.deliveries import (
+    EVENTS,
+    SEQUENCE,
+    AttemptRecord,
+    CallbackEvent,
+    ClaimedDelivery,
+    DeliveryRecord,
+    message_id,
+)
 from reelserve.domain.tasks import TaskStatus
-from reelserve.ports import AttemptRecord, ClaimedDelivery, DeliveryRecord
-from reelserve.services.webhooks import EVENTS, SEQUENCE, message_id, push_body
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 _STATE_AFTER = {"delivered": DELIVERED, "retry": PENDING, "gave_up": FAILED}
@@ -27,7 +37,7 @@ _STATE_AFTER = {"delivered": DELIVERED, "retry": PENDING, "gave_up": FAILED}
 _d = webhook_deliveries
 
 
-def enqueue_pushes(conn: Connection, task_ids: Iterable[str], now: datetime) -> None:
+def enqueue_events(conn: Connection, task_ids: Iterable[str], now: datetime) -> None:
     """Add the push for each task's current status, when it has a callback URL and none yet.
 
     A task that is requeued and reaches ``processing`` again keeps its first push: the webhook-id
@@ -47,13 +57,6 @@ def enqueue_pushes(conn: Connection, task_ids: Iterable[str], now: datetime) -> 
         delivery_id = message_id(row["id"], event)
         if conn.execute(select(_d.c.id).where(_d.c.id == delivery_id)).first() is not None:
             continue
-        body = push_body(
-            task_id=row["id"],
-            status=status,
-            file_id=row["file_id"],
-            error_code=row["error_code"],
-            error_message=row["error_message"],
-        )
         conn.execute(
             insert(_d).values(
                 id=delivery_id,
@@ -62,7 +65,8 @@ def enqueue_pushes(conn: Connection, task_ids: Iterable[str], now: datetime) -> 
                 event=event,
                 seq=SEQUENCE[event],
                 url=row["callback_url"],
-                body=body.decode(),
+                status=status.value,
+                dialect=row["dialect"],
                 state=PENDING,
                 attempts=0,
                 next_at=now,
@@ -116,12 +120,25 @@ class SqlOutbox:
             secret = conn.execute(
                 select(api_keys.c.webhook_secret).where(api_keys.c.id == row["owner_key_id"])
             ).scalar_one_or_none()
+            ended = conn.execute(
+                select(tasks.c.file_id, tasks.c.error_code, tasks.c.error_message).where(
+                    tasks.c.id == row["task_id"]
+                )
+            ).first()
+        status = TaskStatus(row["status"])
+        event = CallbackEvent(task_id=row["task_id"], status=status, dialect=row["dialect"])
+        if ended is not None and status.terminal:  # a task's end fields never change
+            event = replace(
+                event,
+                file_id=ended.file_id,
+                error_code=ended.error_code,
+                error_message=ended.error_message,
+            )
         return ClaimedDelivery(
             id=row["id"],
             task_id=row["task_id"],
-            event=row["event"],
+            event=event,
             url=row["url"],
-            body=row["body"].encode(),
             attempt=row["attempts"],
             secret=secret or "",
             lease_token=token,

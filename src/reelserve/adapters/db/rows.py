@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
+from reelserve.domain import camera
+from reelserve.domain.camera import CameraMove, CameraSegment
 from reelserve.domain.files import FileRecord
 from reelserve.domain.keys import ApiKey
 from reelserve.domain.requests import Mode
@@ -55,6 +57,8 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "updated_at": task.updated_at,
         "started_at": task.started_at,
         "finished_at": task.finished_at,
+        "dialect": task.dialect,
+        "camera": _camera_to_json(task.camera),
     }
 
 
@@ -102,6 +106,31 @@ def row_to_task(row: RowMapping) -> Task:
         updated_at=row["updated_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        dialect=row["dialect"],
+        camera=_camera_from_row(row),
+    )
+
+
+def _camera_to_json(segments: tuple[CameraSegment, ...]) -> str:
+    return json.dumps(
+        [
+            {"moves": [m.value for m in s.moves], "position": s.position, "source": s.source}
+            for s in segments
+        ],
+        ensure_ascii=False,
+    )
+
+
+def _camera_from_row(row: RowMapping) -> tuple[CameraSegment, ...]:
+    if row["camera"] is None:  # written before the plan was kept: parse it as submit did
+        return camera.parse(row["camera_prompt"]).segments
+    return tuple(
+        CameraSegment(
+            moves=tuple(CameraMove(m) for m in s["moves"]),
+            position=s["position"],
+            source=s["source"],
+        )
+        for s in json.loads(row["camera"])
     )
 
 

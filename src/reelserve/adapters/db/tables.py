@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -75,7 +76,7 @@ tasks = Table(
     Column("fps", Integer, nullable=False),
     Column("frame_count", Integer, nullable=False),
     Column("aigc_watermark", Boolean, nullable=False),
-    Column("seed", Integer, nullable=False),
+    Column("seed", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),
     Column("phase", String(16), nullable=False),
     Column("progress_step", Integer, nullable=False, default=0),
@@ -99,6 +100,8 @@ tasks = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("started_at", UtcDateTime, nullable=True),
     Column("finished_at", UtcDateTime, nullable=True),
+    Column("dialect", String(16), nullable=False, server_default="minimax"),
+    Column("camera", Text, nullable=True),  # JSON segments; NULL: parse camera_prompt (older rows)
     Index("ix_tasks_status_created", "status", "created_at"),
     Index("ix_tasks_owner_created", "owner_key_id", "created_at"),
 )
@@ -123,7 +126,7 @@ files = Table(
     Column("storage_key", String(300), nullable=False),
     Column("filename", String(200), nullable=False),
     Column("purpose", String(64), nullable=False),
-    Column("bytes", Integer, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
     Column("content_type", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
@@ -139,7 +142,9 @@ webhook_deliveries = Table(
     Column("event", String(16), nullable=False),  # processing | success | failed
     Column("seq", Integer, nullable=False),  # order of the task's events
     Column("url", Text, nullable=False),
-    Column("body", Text, nullable=False),  # the exact JSON sent, so retries are byte-identical
+    # the neutral event: the body is rendered at send time by the task's dialect
+    Column("status", String(16), nullable=False),
+    Column("dialect", String(16), nullable=False, server_default="minimax"),
     Column("state", String(16), nullable=False),  # pending | delivered | failed
     Column("attempts", Integer, nullable=False, default=0),  # since the last (re)delivery
     Column("next_at", UtcDateTime, nullable=False),
@@ -151,6 +156,19 @@ webhook_deliveries = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("delivered_at", UtcDateTime, nullable=True),
     Index("ix_webhook_deliveries_state_next", "state", "next_at"),
+)
+
+# --- per-key request rate (adapters/db/limits.py), shared by every API process --------------
+
+rate_hits = Table(
+    "rate_hits",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("key_id", String(32), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_rate_hits_key_at", "key_id", "at"),
 )
 
 webhook_attempts = Table(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reelserve.adapters.files.keys import ChunkReader, buffered, checked_key, checked_range
-from reelserve.ports import StoredObject
+from reelserve.domain.files import StoredObject
 
 
 class LocalFileStore:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reelserve.adapters.files.keys import checked_key, checked_range
-from reelserve.ports import StoredObject
+from reelserve.domain.files import StoredObject
 
 
 class MemoryFileStore:

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from reelserve.adapters.files.keys import ChunkReader, buffered, checked_key, checked_range
-from reelserve.ports import StoredObject
+from reelserve.domain.files import StoredObject
 
 PRESIGN_LIMIT = timedelta(days=7)  # SigV4 refuses longer presigned URLs
 _MISSING = {"404", "NoSuchKey", "NotFound"}

@@ -23,8 +23,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.geometry import crop_box_to_aspect
+from reelserve.domain.images import LoadedImage
 from reelserve.domain.rules import MAX_IMAGE_BYTES, image_violations
-from reelserve.ports import ImageFetcher, LoadedImage
+from reelserve.ports import ImageFetcher
 
 MAX_PIXELS = 40_000_000  # a 20 MB JPEG can declare far more; 40 MP decodes in ~160 MB as RGBA
 # Videos are at most 1080P. A short side of 2160 keeps twice that, so that even a last frame cropped

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from reelserve.adapters.engines.diffusers import frames
 from reelserve.adapters.engines.diffusers.spec import Family, PipelineSpec
 from reelserve.domain.errors import GenerationFailed
+from reelserve.domain.jobs import GenerationJob
 from reelserve.domain.requests import Mode
-from reelserve.ports import GenerationJob
 
 if TYPE_CHECKING:
     from reelserve.adapters.engines.diffusers.engine import Plan

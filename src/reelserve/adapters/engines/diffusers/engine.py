@@ -25,9 +25,10 @@ from reelserve.adapters.engines.diffusers.spec import (
 )
 from reelserve.domain.camera import describe
 from reelserve.domain.errors import GenerationFailed, TaskCancelled
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
-from reelserve.ports import CancelCheck, GenerationJob, ProgressCallback, RenderedVideo
+from reelserve.ports import CancelCheck, ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,18 @@ class DiffusersEngine:
         self.pipelines = dict(pipelines)
         self.runtime = runtime
         self.output_size = output_size
+        self.device_slot: object = runtime  # engines on one runtime run one task at a time
+
+    def warm(self) -> None:
+        """Load the pipelines marked ``preload`` (a worker calls this at start, the API never)."""
+        for mode, spec in self.pipelines.items():
+            if not spec.preload:
+                continue
+            with self.runtime.lock:
+                try:
+                    self.runtime.pipeline(spec, mode)
+                except Exception as error:
+                    raise GenerationFailed(f"preloading {spec.weights} failed: {error}") from error
 
     def supports(self, mode: Mode) -> bool:
         return mode in self.pipelines

@@ -7,8 +7,9 @@ checkpoint for ``MiniMax-Hailuo-02``, which also offers image modes) and ``fallb
 from __future__ import annotations
 
 from reelserve.adapters.engines.diffusers.engine import DiffusersEngine
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.requests import Mode
-from reelserve.ports import CancelCheck, Engine, GenerationJob, ProgressCallback, RenderedVideo
+from reelserve.ports import CancelCheck, Engine, ProgressCallback
 
 
 class ModeFallbackEngine:
@@ -17,6 +18,10 @@ class ModeFallbackEngine:
     def __init__(self, primary: DiffusersEngine, fallback: Engine) -> None:
         self.primary = primary
         self.fallback = fallback
+        self.device_slot = primary.device_slot
+
+    def warm(self) -> None:
+        self.primary.warm()
 
     def engine_for(self, mode: Mode) -> Engine:
         return self.primary if self.primary.supports(mode) else self.fallback

@@ -20,9 +20,10 @@ from reelserve.adapters.engines.preview.scenes import Renderer, build_renderer
 from reelserve.adapters.media.segments import Segment, SegmentedMp4Writer
 from reelserve.adapters.media.video import DEFAULT_CRF, DEFAULT_PRESET, EncoderSettings
 from reelserve.domain.errors import GenerationFailed, TaskCancelled
+from reelserve.domain.jobs import GenerationJob, RenderedVideo
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
-from reelserve.ports import CancelCheck, GenerationJob, ProgressCallback, RenderedVideo
+from reelserve.ports import CancelCheck, ProgressCallback
 
 AIGC_METADATA: Mapping[str, str] = {
     "comment": "AI generated: made by reelserve's preview engine (AIGC)",

@@ -34,8 +34,8 @@ from reelserve.adapters.engines.preview.motion import (
 from reelserve.adapters.engines.preview.overlay import Overlay
 from reelserve.adapters.engines.preview.storyboard import caption, render_scene
 from reelserve.domain.camera import describe
+from reelserve.domain.jobs import GenerationJob
 from reelserve.domain.requests import Mode
-from reelserve.ports import GenerationJob
 
 MAX_DENSITY = 2.0  # the still is kept at most this many times sharper than the output
 
