@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from reelserve.adapters.db.depth import queue_depth
+from reelserve.adapters.db.engine import make_engine
 from reelserve.adapters.ray.autoscale import QueueDepthPolicy
 from reelserve.bootstrap import Container
 from reelserve.domain.requests import GenerationRequest
@@ -48,7 +49,11 @@ def test_queue_depth_counts_waiting_and_running_tasks(container: Container) -> N
     owner = container.keys.create("k").key
     for prompt in ("a", "b", "c"):
         container.tasks.submit(owner, GenerationRequest(model="T2V-01", prompt=prompt))
-    claimed = container.task_store.claim("w", container.clock.now(), timedelta(seconds=30))
+    claimed = container.queue.claim("w", container.clock.now(), timedelta(seconds=30))
     assert claimed is not None
-    depth = queue_depth(container.database)
+    database = make_engine(container.settings.resolved_database_url)
+    try:
+        depth = queue_depth(database)
+    finally:
+        database.dispose()
     assert (depth.queued, depth.running) == (2, 1)

@@ -72,12 +72,12 @@ def wait_for(
 ) -> Task:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        task = container.task_store.get(task_id)
+        task = container.repository.get(task_id)
         assert task is not None
         if done(task):
             return task
         time.sleep(0.1)
-    raise TimeoutError(f"task {task_id}: {container.task_store.get(task_id)}")
+    raise TimeoutError(f"task {task_id}: {container.repository.get(task_id)}")
 
 
 def holder(task: Task) -> str:
@@ -98,7 +98,7 @@ def test_a_killed_replica_s_task_is_taken_over(fleet: RayFleet, container: Conta
         container, task.id, lambda t: t.status not in (*RUNNING, TaskStatus.QUEUED), 300
     )
     assert done.status is TaskStatus.SUCCEEDED and done.attempts == 2
-    record = container.task_store.get_file(str(done.file_id))
+    record = container.tasks.get_file(None, str(done.file_id))
     assert record is not None and record.storage_key.endswith("attempt-2.mp4")
     assert sum(s["claims"] for s in fleet.stats().values()) >= 1  # the restarted one counts anew
 
@@ -109,11 +109,11 @@ def test_a_stopped_replica_gives_its_task_back(fleet: RayFleet, container: Conta
     task = submit(container, "a stopped actor")
     wait_for(container, task.id, lambda t: t.status is TaskStatus.PROCESSING, 120)
     fleet.scale_to(0)  # the replica stops: no more claims, its lease released now
-    released = container.task_store.get(task.id)
+    released = container.repository.get(task.id)
     assert released is not None and released.status in RUNNING and released.lease is not None
     assert released.lease.expires_at <= datetime.now(UTC)  # not LEASE_S from the last beat
     container.executor("test-reaper").reap()
-    assert (requeued := container.task_store.get(task.id)) is not None
+    assert (requeued := container.repository.get(task.id)) is not None
     assert requeued.status is TaskStatus.QUEUED
     fleet.scale_to(1)
     done = wait_for(container, task.id, lambda t: t.status is TaskStatus.SUCCEEDED, 300)

@@ -134,15 +134,15 @@ def test_a_failed_upload_runs_the_task_again(
         )
         executor = container.executor("w1")
         executor.run_next()  # renders, then the upload fails: NoSuchBucket
-        first = container.task_store.get(task.id)
+        first = container.repository.get(task.id)
         assert first is not None and first.status is not TaskStatus.FAILED
         assert first.file_id is None
         s3_server.client().create_bucket(Bucket=late)  # type: ignore[attr-defined]
         executor.reap()  # the lease was given up at once: no waiting out the 30 s
         executor.run_next()
-        done = container.task_store.get(task.id)
+        done = container.repository.get(task.id)
         assert done is not None and done.status is TaskStatus.SUCCEEDED and done.attempts == 2
-        record = container.task_store.get_file(str(done.file_id))
+        record = container.tasks.get_file(None, str(done.file_id))
         assert record is not None and container.files.exists(record.storage_key)
     finally:
         container.close()

@@ -33,18 +33,18 @@ def test_stopping_a_pool_gives_the_task_back_and_metrics_count_it(container: Con
 
 def check_give_back(container: Container, task_id: str, pool: WorkerPool, port: int) -> None:
     deadline = time.monotonic() + 60
-    while (seen := container.task_store.get(task_id)) and seen.status is not TaskStatus.PROCESSING:
+    while (seen := container.repository.get(task_id)) and seen.status is not TaskStatus.PROCESSING:
         assert time.monotonic() < deadline, seen
         time.sleep(0.05)
     busy = httpx.get(f"http://127.0.0.1:{port}/metrics").text
     assert 'reelserve_worker_busy_slots{worker="pool-a"} 1.0' in busy
     assert 'reelserve_worker_slots{worker="pool-a"} 2.0' in busy
     pool.stop()
-    released = container.task_store.get(task_id)
+    released = container.repository.get(task_id)
     assert released is not None and released.status is TaskStatus.PROCESSING
     assert released.lease is not None and released.lease.expires_at <= datetime.now(UTC)
     container.executor("reaper").reap()
-    requeued = container.task_store.get(task_id)
+    requeued = container.repository.get(task_id)
     assert requeued is not None and requeued.status is TaskStatus.QUEUED
     page = httpx.get(f"http://127.0.0.1:{port}/metrics").text
     for line in (
