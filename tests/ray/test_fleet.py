@@ -128,6 +128,7 @@ def test_cli_runs_a_fleet_with_metrics_and_stops_on_sigterm(
         *(sys.executable, "-m", "reelserve.cli", "worker", "--ray"),
         *("--ray-address", local_ray, "--replicas", "1", "--gpus-per-replica", "1"),
         *("--cpus-per-replica", "0.5", "--metrics-port", str(port)),
+        *("--models", "MiniMax-Hailuo-02"),  # replicas claim only these
         *("--data-dir", str(settings.data_dir)),
     ]
     env = {**os.environ, "REELSERVE_LEASE_S": str(LEASE_S), "REELSERVE_LOG_LEVEL": "WARNING"}
