@@ -54,6 +54,10 @@ system-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null) \
 		|| echo "warning: could not apt-get $(SYSTEM_PACKAGES)"; \
 	fi
+	@if [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null) \
+		|| echo "warning: could not apt-get fonts-wqy-zenhei; Chinese captions draw boxes, their test is skipped"; \
+	fi
 
 pytest: install-dev system-deps
 	HF_HUB_OFFLINE=1 $(BIN)/pytest $(PYTEST_ARGS)

@@ -22,19 +22,23 @@ from reelserve.adapters.clock import SystemClock
 from reelserve.adapters.db.engine import make_engine, migrate
 from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
+from reelserve.adapters.engines.upstream import RelayRuntime, bind_relay
 from reelserve.adapters.files.factory import file_store_for
 from reelserve.adapters.files.scratch import LocalScratch
 from reelserve.adapters.media.images import PillowImageIntake
+from reelserve.adapters.media.stills import AvStills
 from reelserve.adapters.net.fetch import HttpImageFetcher
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
 from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
 from reelserve.domain import catalog
+from reelserve.domain.camera import PlanLimits
 from reelserve.domain.requests import Mode
 from reelserve.ports import (
     Clock,
     FileStore,
     Health,
+    Stills,
     TaskQueue,
     TaskRepository,
     TaskStats,
@@ -45,6 +49,7 @@ from reelserve.services.execution import Executor, LeaseTimes, WorkerStats
 from reelserve.services.keys import KeyService
 from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
+from reelserve.services.uploads import UploadService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
 from reelserve.settings import Settings
 
@@ -62,10 +67,16 @@ class Container:
     tasks: TaskService
     signer: DownloadSigner
     webhooks: WebhookService  # callback delivery (outbox), its log and redelivery
+    uploads: UploadService  # uploaded inputs (/v1/files/upload, mm_file://ID)
     wakeups: Wakeups  # create → idle workers, in this process and others
     on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
+    # Binds relayed models (engine = "upstream") to the stores; None when nothing is relayed.
+    make_relay: Callable[[EngineRouter], RelayRuntime | None] = lambda _: None
+    _relay: RelayRuntime | None = field(default=None, init=False, repr=False)
+    _relay_made: bool = field(default=False, init=False, repr=False)
     _router: EngineRouter | None = field(default=None, init=False, repr=False)
     _router_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    stills: Stills = field(default_factory=AvStills)  # thumbnails and sprite sheets
 
     @property
     def router(self) -> EngineRouter:
@@ -74,6 +85,15 @@ class Container:
             if self._router is None:
                 self._router = load_engines(self.settings)
             return self._router
+
+    @property
+    def relay(self) -> RelayRuntime | None:
+        """The relay (docs/relay.md), bound on first use; its pollers run with the workers."""
+        router = self.router
+        with self._router_lock:
+            if not self._relay_made:
+                self._relay, self._relay_made = self.make_relay(router), True
+            return self._relay
 
     def can_serve(self, model: str, mode: Mode) -> bool:
         return self.router.supports(model, mode)
@@ -102,6 +122,8 @@ class Container:
         )
 
     def close(self) -> None:
+        if self._relay is not None:
+            self._relay.close()
         self.wakeups.close()
         self.on_close()
 
@@ -114,6 +136,7 @@ def load_engines(settings: Settings) -> EngineRouter:
         preset=settings.preview_preset,
         crf=settings.preview_crf,
         segments=settings.preview_segments,
+        stop_at_frame=settings.preview_stop_at_frame,
     )
     return load_router(settings.engine_registry, preview=preview, device=settings.engine_device)
 
@@ -163,7 +186,8 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
     files = build_files(settings)
     networks = allowed_networks(settings)
     intake = PillowImageIntake(
-        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks)
+        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks),
+        decode_budget_pixels=settings.decode_budget_pixels,
     )
     wakeups = make_wakeups(settings, database)
     sender = SafeHttpWebhookSender(allow_networks=networks)
@@ -181,6 +205,10 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
             callback_timeout_s=settings.callback_timeout_s,
             rpm=settings.rpm_limit,
             max_in_flight=settings.max_in_flight,
+            plan=PlanLimits(
+                max_segments=settings.max_camera_segments,
+                max_magnification=settings.max_camera_magnification,
+            ),
         ),
         on_submitted=wakeups.notify,
         can_serve=lambda model, mode: container.can_serve(model, mode),
@@ -208,5 +236,15 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         ),
         wakeups=wakeups,
         on_close=database.dispose,
+        uploads=UploadService(uploads=stores.uploads, files=files, clock=clock),
+        make_relay=lambda router: bind_relay(
+            router.engines(),
+            database=database,
+            queue=stores.queue,
+            repository=stores.repository,
+            files=files,
+            clock=clock,
+            public_url=settings.public_url,  # upstreams push status hints there
+        ),
     )
     return container

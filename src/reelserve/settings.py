@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         description="Clip segments the preview engine renders and encodes in parallel; "
         "0: one per CPU, each at least 2 s long.",
     )
+    preview_stop_at_frame: int | None = Field(
+        None,
+        ge=0,
+        description="Test hook for the crash drills: the process stops itself (SIGSTOP) the "
+        "first time the preview engine reaches this frame of a clip. Unset in production.",
+    )
     fetch_timeout_s: float = Field(
         10.0, gt=0, description="Timeout for fetching image URLs, in seconds."
     )
@@ -143,6 +149,21 @@ class Settings(BaseSettings):
     )
     max_in_flight: int = Field(
         0, ge=0, description="Queued + running tasks per key (1002 over it); 0: no limit."
+    )
+    max_camera_segments: int = Field(
+        12, ge=1, description="Camera directives in sequence allowed in one prompt (2013 over it)."
+    )
+    max_camera_magnification: float = Field(
+        16.0,
+        ge=1.0,
+        description="Largest ratio between the most and least magnified view a prompt's camera "
+        "directives may make (2013 over it).",
+    )
+    decode_budget_pixels: int = Field(
+        48_000_000,
+        ge=1,
+        description="Pixels of client images decoded at once per process; a larger image waits "
+        "and then decodes alone.",
     )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
 

@@ -53,6 +53,9 @@ class WorkerPool:
         router = self._container.router
         if self._count:
             router.warm()
+        relay = self._container.relay if self._count else None
+        if relay is not None:
+            relay.start()  # parked tasks are checked where tasks run (docs/relay.md)
         slots = self._container.slots(self._models)
         for index in range(self._count):
             thread = threading.Thread(
@@ -85,6 +88,8 @@ class WorkerPool:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if self._count and self._container.relay is not None:
+            self._container.relay.stop()
 
     def _work(self, executor: Executor) -> None:
         wakeups = self._container.wakeups

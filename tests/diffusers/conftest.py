@@ -6,18 +6,23 @@ configs in code (``tiny_models``), so these tests never download.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
 from reelserve.domain import camera
+from reelserve.domain.errors import TaskCancelled
 from reelserve.domain.jobs import GenerationJob
 from reelserve.domain.requests import Mode
+from reelserve.domain.tasks import Phase
+from reelserve.ports import Engine
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -88,6 +93,7 @@ def make_job(
     seed: int = 7,
     prompt_optimizer: bool = True,
     watermark: bool = False,
+    audio: bool = True,
     name: str = "out.mp4",
 ) -> GenerationJob:
     plan = camera.parse(prompt)
@@ -99,7 +105,7 @@ def make_job(
         raw_prompt=prompt,
         prompt_optimizer=prompt_optimizer,
         plan=plan,
-        first_frame=images[0] if images and mode is not Mode.T2V else None,
+        first_frame=images[0] if images and mode is not Mode.T2V else None,  # s2v: the subject
         last_frame=images[1] if images and mode is Mode.FL2V else None,
         width=width,
         height=height,
@@ -107,5 +113,49 @@ def make_job(
         frame_count=round(duration_s * 25),
         seed=seed,
         watermark=watermark,
+        audio=audio,
         output_path=tmp_path / name,
     )
+
+
+@pytest.fixture
+def h3_weights(weights_root: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The tiny MiniMax-H3 directory; without torchvision its Qwen3-VL processor is loaded by
+    ``tiny_h3.processor_loader`` (see there: no video processor on a CPU-only torch)."""
+    from tests.diffusers import tiny_h3
+
+    if not tiny_h3.HAS_TORCHVISION:
+        import transformers
+
+        loader = tiny_h3.processor_loader(transformers.Qwen3VLProcessor.from_pretrained)
+        monkeypatch.setattr(transformers.Qwen3VLProcessor, "from_pretrained", loader)
+    return weights_root("minimax-h3")
+
+
+def cancel_after_first_step(engine: Engine, job: GenerationJob) -> list[int]:
+    """Run ``job`` asking to cancel once the first step is done; the RENDERING steps reported."""
+    steps: list[int] = []
+
+    def progress(phase: Phase, step: int, total: int) -> None:
+        if phase is Phase.RENDERING:
+            steps.append(step)
+
+    with pytest.raises(TaskCancelled):
+        engine.generate(job, on_progress=progress, should_cancel=lambda: bool(steps[1:]))
+    return steps
+
+
+def out_of_memory_once(monkeypatch: pytest.MonkeyPatch, model_class: Any) -> None:
+    """The next forward of ``model_class`` raises CUDA's out-of-memory error; later ones run."""
+    import torch
+
+    real_forward = model_class.forward
+    failures = iter([True])
+
+    @functools.wraps(real_forward)  # modular blocks pass what forward's signature names
+    def forward(self: Any, *args: object, **kwargs: object) -> object:
+        if next(failures, False):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return real_forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(model_class, "forward", forward)

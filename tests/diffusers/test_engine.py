@@ -19,10 +19,16 @@ from reelserve.adapters.engines.diffusers.fallback import ModeFallbackEngine
 from reelserve.adapters.engines.preview.engine import PreviewEngine
 from reelserve.adapters.engines.registry import EngineRouter, RegistryError, load_router
 from reelserve.adapters.media.video import probe
-from reelserve.domain.errors import GenerationFailed, TaskCancelled
+from reelserve.domain.errors import GenerationFailed
 from reelserve.domain.requests import Mode
 from reelserve.domain.tasks import Phase
-from tests.diffusers.conftest import make_job, pipeline_table, write_registry
+from tests.diffusers.conftest import (
+    cancel_after_first_step,
+    make_job,
+    out_of_memory_once,
+    pipeline_table,
+    write_registry,
+)
 
 pytestmark = pytest.mark.diffusers
 # diffusers 0.42's LTXConditionPipeline hands a torch tensor to np.array(copy=False): a numpy 2
@@ -138,15 +144,8 @@ def test_cancel_stops_at_the_next_step_and_writes_nothing(
     tmp_path: Path, weights_root: Weights
 ) -> None:
     engine = _router(tmp_path, weights_root, HAILUO_WAN).engine_for("MiniMax-Hailuo-02")
-    steps: list[int] = []
-
-    def progress(phase: Phase, step: int, total: int) -> None:
-        if phase is Phase.RENDERING:
-            steps.append(step)
-
     job = make_job(tmp_path)
-    with pytest.raises(TaskCancelled):
-        engine.generate(job, on_progress=progress, should_cancel=lambda: bool(steps[1:]))
+    steps = cancel_after_first_step(engine, job)
     assert steps == [0, 1]  # stopped after the first step of two: no second step, no VAE
     assert not job.output_path.exists()
 
@@ -154,19 +153,10 @@ def test_cancel_stops_at_the_next_step_and_writes_nothing(
 def test_out_of_memory_fails_the_task_and_the_engine_keeps_serving(
     tmp_path: Path, weights_root: Weights, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import torch
     from diffusers import WanTransformer3DModel
 
     engine = _router(tmp_path, weights_root, HAILUO_WAN).engine_for("MiniMax-Hailuo-02")
-    real_forward = WanTransformer3DModel.forward
-    failures = iter([True])
-
-    def forward(self: WanTransformer3DModel, *args: object, **kwargs: object) -> object:
-        if next(failures, False):
-            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
-        return real_forward(self, *args, **kwargs)
-
-    monkeypatch.setattr(WanTransformer3DModel, "forward", forward)
+    out_of_memory_once(monkeypatch, WanTransformer3DModel)
     with pytest.raises(GenerationFailed, match="out of memory: wan-t2v could not generate 9 "):
         engine.generate(
             make_job(tmp_path), on_progress=lambda *e: None, should_cancel=lambda: False

@@ -221,3 +221,17 @@ def test_importing_the_registry_does_not_import_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("model", ["MiniMax-H3", "sora-2", "sora-2-pro"])
+def test_dialect_models_can_be_mapped_to_a_pipeline(tmp_path: Path, model: str) -> None:
+    root = _fake_pipeline(tmp_path / "w", expand=True, in_channels=48)
+    path = write_registry(
+        tmp_path,
+        pipeline_table("ti2v", "wan", root)
+        + f'[models."{model}"]\nengine = "diffusers"\nt2v = "ti2v"\ni2v = "ti2v"\n',
+    )
+    preview = PreviewEngine()
+    router = load_router(path, preview=preview)
+    assert router.engine_for(model) is not preview
+    assert router.engine_for("MiniMax-Hailuo-02") is preview

@@ -2,6 +2,9 @@
 
 a. kill -9 workers at random points of running tasks → 0 lost, 0 duplicate visible results
 c. SIGSTOP a worker until its lease is taken over    → its late write is refused
+
+In c the worker stops itself at a seeded frame (the preview engine's ``stop_at_frame`` test
+hook), so the pause lands mid-render on every machine, however fast it renders.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from tests.e2e.audit import Watcher, audit
 from tests.e2e.harness import (
     FAST_LEASE,
+    LONG_FRAMES,
     SMALL_CLIP,
     Api,
     Store,
@@ -149,10 +153,11 @@ class ZombieResult:
     zombie_objects_left: int  # objects of the zombie's attempt left in storage
     zombie_back_to_work: int  # rounds where the zombie then ran a new task to Success
     takeover_max_s: float  # SIGSTOP → another worker's claim
+    stopped_at_frames: str  # where each zombie stopped itself, of LONG_FRAMES
     wall_s: float
 
     def summary(self) -> list[object]:
-        faults = f"{self.rounds} × SIGSTOP of a worker past its lease, then SIGCONT"
+        faults = f"{self.rounds} × SIGSTOP of a worker mid-render, past its lease, then SIGCONT"
         return [f"{self.rounds} long tasks", faults, 0, self.overwritten]
 
 
@@ -172,18 +177,18 @@ def _look(client: Api, store: Store, task_id: str) -> _Seen:
 def _zombie_round(
     client: Api, store: Store, data: Path, base: Path, rng: random.Random, index: int
 ) -> dict[str, Any]:
-    zombie = Worker(data, base / f"zombie-{index}.log", FAST_LEASE).start()
+    # The worker stops itself (SIGSTOP) at a frame drawn here, through the preview engine's test
+    # hook: a progress mark polled from outside raced the render (a fast render finished between
+    # the look and the signal, and the drill then waited for a takeover that could not come).
+    frame = rng.randrange(LONG_FRAMES // 10, LONG_FRAMES * 9 // 10)
+    hook = {"REELSERVE_PREVIEW_STOP_AT_FRAME": str(frame)}
+    zombie = Worker(data, base / f"zombie-{index}.log", FAST_LEASE | hook).start()
     rescuer = Worker(data, base / f"rescuer-{index}.log", FAST_LEASE)
     try:
-        task_id, target = client.create(long_clip(10)), rng.uniform(20, 90)
-
-        def rendering_past_target() -> bool:
-            mine = bool(store.leased(zombie.lease_prefix))
-            return mine and client.query(task_id)["progress"] >= target
-
-        wait_until(rendering_past_target, 120, f"zombie at {target:.0f} % of {task_id}", 0.05)
-        zombie.signal(signal.SIGSTOP)
+        task_id = client.create(long_clip(10))
+        wait_until(lambda: zombie.stopped, 120, f"zombie stopped at frame {frame} of {task_id}")
         paused = time.monotonic()
+        assert task_id in store.leased(zombie.lease_prefix), "stopped without the task's lease"
         rescuer.start()
         wait_until(lambda: store.leased(rescuer.lease_prefix), 60, "a takeover", every=0.05)
         takeover = time.monotonic() - paused
@@ -201,6 +206,7 @@ def _zombie_round(
             "left": sum("attempt-1" in key for key in store.outputs(task_id)),
             "back": client.query(probe)["status"] == "Success",
             "takeover": takeover,
+            "frame": frame,
         }
     finally:
         rescuer.stop()
@@ -228,5 +234,6 @@ def zombie(rounds: int = 1, seed: int = 3, root: Path | None = None) -> ZombieRe
         zombie_objects_left=sum(r["left"] for r in seen),
         zombie_back_to_work=sum(r["back"] for r in seen),
         takeover_max_s=round(max(r["takeover"] for r in seen), 2),
+        stopped_at_frames=", ".join(str(r["frame"]) for r in seen),
         wall_s=round(time.monotonic() - started, 1),
     )

@@ -73,6 +73,12 @@ class Worker:
         """How this process names itself in a task's lease (worker.WorkerPool)."""
         return f"{socket.gethostname()}:{self.pid}:"
 
+    @property
+    def stopped(self) -> bool:
+        """The process is stopped (SIGSTOP): state T in /proc/<pid>/stat."""
+        stat = Path(f"/proc/{self.pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2] in "Tt"
+
     def signal(self, signum: signal.Signals) -> None:
         assert self.process is not None and self.process.poll() is None, "worker is not running"
         self.process.send_signal(signum)
@@ -202,6 +208,9 @@ def png_data_url(width: int, height: int, seed: int = 0) -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+LONG_FRAMES = 250  # long_clip(10)
 
 
 def long_clip(duration: int) -> dict[str, Any]:

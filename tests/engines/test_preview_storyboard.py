@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from reelserve.adapters.engines.preview import PreviewEngine
-from reelserve.adapters.engines.preview.storyboard import render_scene
+from reelserve.adapters.engines.preview import PreviewEngine, overlay, storyboard
+from reelserve.adapters.engines.preview.frames import new_frame
+from reelserve.adapters.engines.preview.storyboard import caption, render_scene
 from reelserve.adapters.engines.preview.themes import theme_for
 from reelserve.domain.requests import Mode
 
@@ -48,3 +51,48 @@ def test_caption_is_drawn_over_the_scene(tmp_path: Path) -> None:
     difference = np.abs(frame - scene)
     assert difference[:80].mean() < 3  # only coding noise above the caption
     assert difference[-45:-12, 40:280].mean() > 15  # the dark caption card with white words
+
+
+def _caption_luma(text: str) -> np.ndarray:
+    _, planes = new_frame(640, 360)
+    caption(text, "the camera pans left", 640, 360).blend_into(planes)
+    return planes.y.astype(np.int16)
+
+
+def _pixels_apart(a: np.ndarray, b: np.ndarray) -> int:
+    return int(np.count_nonzero(np.abs(a - b) > 40))
+
+
+def test_a_chinese_caption_draws_its_glyphs_not_boxes() -> None:
+    """Issue 17: Chinese prompts drew .notdef boxes (the font lookup only knew DejaVu)."""
+    if overlay.cjk_font(20) is None:
+        pytest.skip("no CJK font installed: `make system-deps` installs fonts-wqy-zenhei")
+    text = "海边的灯塔，黄昏"
+    face, missing = overlay.font_for(text, 20)
+    assert missing == ""
+    assert overlay.missing_glyphs(face, text) == ""
+    chinese = _caption_luma(text)
+    boxes = _caption_luma(overlay.MISSING_GLYPH * len(text))  # what a .notdef caption looks like
+    assert _pixels_apart(chinese, boxes) > 300  # not the boxes
+    assert (
+        _pixels_apart(chinese, _caption_luma("山间的小溪，清晨")) > 300
+    )  # other words, other glyphs
+
+
+def test_a_caption_without_a_font_for_its_script_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(overlay, "CJK_FONTS", ())
+    overlay.cjk_font.cache_clear()
+    try:
+        assert overlay.font_for("海边的灯塔 at dusk", 20)[1] == "海边的灯塔"
+        with caplog.at_level(logging.WARNING):
+            flagged = _caption_luma("海边的灯塔")
+        assert "no installed font draws" in caplog.text
+        # the same boxes without the notice: only the card's tag line differs
+        monkeypatch.setattr(storyboard, "font_for", lambda text, size: (overlay.font(size), ""))
+        silent = _caption_luma("海边的灯塔")
+    finally:
+        overlay.cjk_font.cache_clear()
+    rows = np.nonzero(np.abs(flagged - silent).max(axis=1) > 40)[0]
+    assert len(rows) > 0 and rows.max() - rows.min() < 20  # one line of small print

@@ -174,3 +174,32 @@ def test_memory_stays_flat_in_the_clip_length(tmp_path: Path) -> None:
 
     short, long = peak_kib(50), peak_kib(500)  # 720P, 2 s and 20 s, two segments each
     assert long - short < 16 * 1024, (short, long)  # ten times the frames, not the memory
+
+
+DEEP_PUSH_CHILD = """
+import resource, sys, tempfile
+from pathlib import Path
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # the old resize path wanted 18 GB
+from reelserve.adapters.engines.preview import PreviewEngine
+from tests.engines.helpers import Recorder, make_job
+from reelserve.domain.requests import Mode
+folder = Path(tempfile.mkdtemp())
+job = make_job(folder, Mode.T2V, prompt="[Push in]" * 45, width=320, height=180, frame_count=50)
+PreviewEngine(segments=1).generate(job, on_progress=Recorder().progress, should_cancel=lambda: False)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_a_deep_push_in_renders_within_a_few_frames_of_memory() -> None:
+    """45 ``[Push in]`` (134,000x magnification; refused at create, but the renderer must hold
+    without that rule) render under a 2 GiB address-space cap and a modest peak RSS."""
+    out = subprocess.run(
+        [sys.executable, "-c", DEEP_PUSH_CHILD, str(2 * 1024**3)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.split()[-1]) < 1024 * 1024  # KiB

@@ -287,7 +287,7 @@ def test_warnings_come_in_prompt_order() -> None:
         ("a [Push in] [foo] b", "a [foo] b"),
         ("a [Push in][foo]", "a [foo]"),
         ("a[Push in]b", "ab"),  # no space was there, none is added
-        ("走路[推进]，然后[拉远]。", "走路，然后。"),
+        ("走路[推进]，然后[拉远]。", "走路。"),  # the dangling 然后 goes too
         ("走路 [推进] 然后", "走路 然后"),
         ("[Push in]", ""),
         ("[Push in]\n\nA fox.\n\nIt runs.", "A fox.\n\nIt runs."),
@@ -360,3 +360,23 @@ def test_describe_joins_a_combined_move_as_a_gerund(move: M, gerund: str) -> Non
 
 def test_normalise() -> None:
     assert camera.normalise("  Pan \t  LEFT \n") == "pan left"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("A lighthouse at dusk, then [Pan left]", "A lighthouse at dusk"),
+        ("A lighthouse at dusk, then [Pan left].", "A lighthouse at dusk."),
+        ("A man walks then [Push in] and then [Pan left]", "A man walks"),
+        ("a cat and [Zoom in]", "a cat"),
+        ("[Push in] then a lighthouse", "a lighthouse"),
+        ("海边的灯塔，然后[左摇]", "海边的灯塔"),
+        ("A [Push in] then B [Pan left]", "A then B"),  # joins two scenes: kept
+        ("A lighthouse, then", "A lighthouse, then"),  # no directive cut: the client's text
+        ("Athen [Pan left]", "Athen"),
+    ],
+)
+def test_a_connector_left_dangling_by_a_cut_directive_goes_with_it(
+    prompt: str, expected: str
+) -> None:
+    assert camera.parse(prompt).prompt == expected

@@ -26,7 +26,7 @@ def fields_of(found: list[Violation]) -> list[str]:
 
 # (request fields, the one violated field, words the message must contain)
 SINGLE_VIOLATIONS: list[tuple[dict[str, object], str, tuple[str, ...]]] = [
-    ({"model": "sora-2", "prompt": "x"}, "model", ("unsupported model", "'sora-2'")),
+    ({"model": "veo-3", "prompt": "x"}, "model", ("unsupported model", "'veo-3'")),
     (
         {"model": "MiniMax-Hailuo-2.3-Fast", "prompt": "x"},
         "model",

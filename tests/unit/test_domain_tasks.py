@@ -173,6 +173,11 @@ def test_task_defaults() -> None:
         (Phase.STORING, 0, 0, 0.98),
         (Phase.STORING, 1, 2, 0.98),
         (Phase.DONE, 0, 0, 1.0),
+        (Phase.SUBMITTED, 0, 0, 0.01),  # a relayed task (docs/relay.md)
+        (Phase.UPSTREAM_QUEUED, 0, 0, 0.01),
+        (Phase.UPSTREAM_PROCESSING, 0, 0, 0.02),  # the upstream gives no percent
+        (Phase.UPSTREAM_PROCESSING, 40, 100, 0.40),
+        (Phase.COPYING, 0, 0, 0.98),
     ],
 )
 def test_progress_fraction_per_phase(phase: Phase, step: int, total: int, fraction: float) -> None:

@@ -16,11 +16,14 @@ from reelserve.api import (
     metrics,
     minimax,
     ops,
+    relay_hints,
     tasks_ext,
     ui,
     vtrix,
     webhooks_ext,
 )
+from reelserve.api.dialects import files, minimax_v2
+from reelserve.api.dialects import openai as openai_dialect
 from reelserve.api.errors import minimax_error, vtrix_error
 from reelserve.api.schemas import violation
 from reelserve.bootstrap import Container
@@ -97,6 +100,9 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(minimax.router, prefix=prefix, include_in_schema=prefix == "")
     app.include_router(downloads.router)
     app.include_router(vtrix.router)
+    app.include_router(openai_dialect.router)
+    app.include_router(minimax_v2.router)
+    app.include_router(files.router)
     app.add_exception_handler(ReelserveError, _on_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(Exception, _on_error)
@@ -105,7 +111,10 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(events.router)
     app.include_router(ops.router)
     app.include_router(metrics.router)
-    app.state.metrics_registry = metrics.registry_for(container.stats)
+    app.include_router(relay_hints.router)
+    app.state.metrics_registry = metrics.registry_for(
+        container.stats, relay=lambda: container.relay.stats() if container.relay else []
+    )
     ui.mount(app)
     _documented(app)
     app.add_middleware(ops.AccessLog)

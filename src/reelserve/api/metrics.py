@@ -10,8 +10,9 @@ one (the first scrape takes the whole history).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from typing import Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -88,10 +89,59 @@ class TaskCollector(Collector):
             self._seen_until = task.finished_at
 
 
-def registry_for(stats: TaskStats) -> CollectorRegistry:
+class RelayStatsLike(Protocol):
+    @property
+    def upstream(self) -> str: ...
+    @property
+    def state(self) -> object: ...
+    @property
+    def tasks(self) -> int: ...
+    @property
+    def checks(self) -> int: ...
+    @property
+    def resubmits(self) -> int: ...
+
+
+class RelayCollector(Collector):
+    """Relayed tasks by upstream and state, status calls made, crash-window resubmits
+    (docs/relay.md), read from the database at scrape time like the task counts."""
+
+    def __init__(self, read: Callable[[], Iterable[RelayStatsLike]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        tasks = GaugeMetricFamily(
+            "reelserve_relay_tasks",
+            "Relayed tasks by upstream and state.",
+            labels=["upstream", "state"],
+        )
+        calls = CounterMetricFamily(
+            "reelserve_relay_status_calls", "Upstream status calls made.", labels=["upstream"]
+        )
+        window = CounterMetricFamily(
+            "reelserve_relay_crash_window_resubmits",
+            "Creates sent again after a crash between the upstream's answer and our commit.",
+            labels=["upstream"],
+        )
+        totals: dict[str, tuple[int, int]] = {}
+        for row in self._read():
+            tasks.add_metric([row.upstream, str(row.state)], row.tasks)
+            checks, resubmits = totals.get(row.upstream, (0, 0))
+            totals[row.upstream] = (checks + row.checks, resubmits + row.resubmits)
+        for name, (checks, resubmits) in totals.items():
+            calls.add_metric([name], checks)
+            window.add_metric([name], resubmits)
+        yield from (tasks, calls, window)
+
+
+def registry_for(
+    stats: TaskStats, relay: Callable[[], Iterable[RelayStatsLike]] | None = None
+) -> CollectorRegistry:
     """A registry per app, so that several apps (tests) never share or clash."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(TaskCollector(stats))
+    if relay is not None:
+        registry.register(RelayCollector(relay))
     return registry
 
 

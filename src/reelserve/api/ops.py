@@ -73,6 +73,9 @@ async def readyz(container: ContainerDep) -> JSONResponse:
     parts = await run_in_threadpool(_readiness, container)
     if any(state != "ok" for state in parts.values()):
         return JSONResponse({"status": "unavailable", **parts}, status_code=503)
+    upstreams = container.relay.problems() if container.relay is not None else {}
+    if upstreams:  # other models still work: degraded, not unavailable
+        return JSONResponse({"status": "degraded", **parts, "upstreams": upstreams})
     return JSONResponse({"status": "ready", **parts})
 
 

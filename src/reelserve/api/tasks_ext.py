@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from reelserve.api.deps import ContainerDep, OwnerDep, is_digits
+from reelserve.api.dialects.common import percent
 from reelserve.api.errors import base_resp
 from reelserve.api.minimax import QUERY_STATUS
 from reelserve.api.schemas import SUCCESS, iso, ok_example
@@ -19,6 +20,7 @@ from reelserve.bootstrap import Container
 from reelserve.domain import catalog
 from reelserve.domain.camera import CameraMove
 from reelserve.domain.errors import InvalidParams
+from reelserve.domain.sizes import sizes_of
 from reelserve.domain.tasks import Task, TaskStatus
 
 router = APIRouter(tags=["tasks (reelserve extension)"])
@@ -47,15 +49,13 @@ _VIEW_EXAMPLE: dict[str, Any] = {
     "error": None,
     "cost_usd": "0",
     "warnings": [],
+    "fps": 25,
+    "dialect": "minimax_v1",
+    "remixed_from": None,
     "created_at": "2025-01-01T12:00:00+00:00",
     "started_at": "2025-01-01T12:00:01+00:00",
     "finished_at": None,
 }
-
-
-def percent(task: Task) -> int:
-    """0–100, never 100 before the task succeeded."""
-    return 100 if task.status is TaskStatus.SUCCEEDED else int(task.progress.fraction * 100)
 
 
 def task_view(container: Container, task: Task, *, live: bool = True) -> dict[str, Any]:
@@ -96,6 +96,9 @@ def task_view(container: Container, task: Task, *, live: bool = True) -> dict[st
         "error": error,
         "cost_usd": str(task.cost_usd),
         "warnings": list(task.warnings),
+        "fps": task.fps,
+        "dialect": task.dialect,
+        "remixed_from": task.remixed_from,
         "created_at": iso(task.created_at),
         "started_at": iso(task.started_at),
         "finished_at": iso(task.finished_at),
@@ -169,7 +172,10 @@ def catalog_body() -> dict[str, Any]:
                 for mode, matrix in spec.modes.items()
             },
             "default_resolution": spec.default_resolution,
-            "default_duration": catalog.DEFAULT_DURATION,
+            "default_duration": spec.default_duration,
+            "fps": spec.fps,
+            "sizes": list(sizes_of(spec)),
+            "dialects": sorted(spec.dialects) if spec.dialects is not None else None,
             "camera_directives": spec.camera_directives,
             "legacy": spec.legacy,
             "prices_usd": {f"{res} {dur}s": str(p) for (res, dur), p in spec.prices.items()},

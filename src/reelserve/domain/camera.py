@@ -13,8 +13,12 @@ Where a seed's translation collides with an official name, the official name win
 from __future__ import annotations
 
 import enum
+import math
 import re
 from dataclasses import dataclass
+from typing import ClassVar
+
+from reelserve.domain.errors import Violation
 
 
 class CameraMove(enum.StrEnum):
@@ -179,9 +183,28 @@ def parse(prompt: str) -> CameraPlan:
             )
         segments.append(CameraSegment(moves=known, position=match.start(), source=source))
     rebuilt.add(prompt[cursor:])
-    return CameraPlan(
-        segments=tuple(segments), prompt=rebuilt.text.strip(), warnings=tuple(warnings)
-    )
+    text = rebuilt.text.strip()
+    if segments:
+        text = _drop_dangling(text, prompt, segments)
+    return CameraPlan(segments=tuple(segments), prompt=text, warnings=tuple(warnings))
+
+
+# "then" / "and" / 然后 that only joined a cut directive to the text: "A lighthouse at dusk, then
+# [Pan left]" describes the scene as "A lighthouse at dusk", not "A lighthouse at dusk, then".
+_CONNECTOR = r"(?:and\s+then|then|and|after\s+that|然后|接着|再)"
+_TRAILING = re.compile(rf"[\s,，;；、]*\b{_CONNECTOR}\s*(?P<end>[.。!！?？]?)$", re.IGNORECASE)
+_LEADING = re.compile(rf"^{_CONNECTOR}\b[\s,，;；、]*", re.IGNORECASE)
+_ONLY_PUNCTUATION = re.compile(r"[\s.。!！?？]*")
+
+
+def _drop_dangling(text: str, prompt: str, segments: list[CameraSegment]) -> str:
+    last, first = segments[-1], segments[0]
+    if _ONLY_PUNCTUATION.fullmatch(prompt, last.position + len(last.source)):
+        while (shorter := _TRAILING.sub(lambda m: m.group("end"), text, count=1)) != text:
+            text = shorter
+    if not prompt[: first.position].strip():
+        text = _LEADING.sub("", text, count=1)
+    return text.strip()
 
 
 # Each move as the first verb of a clause and as a gerund joined to it by "while", so that moves
@@ -219,3 +242,58 @@ def describe(plan: CameraPlan) -> str:
             clause += " while " + " and ".join(_PLAIN_WORDS[m][1] for m in others)
         clauses.append(clause)
     return ("the camera " + ", then ".join(clauses)) if clauses else ""
+
+
+# How much one segment of each move enlarges the picture (below 1: shrinks it); the renderer
+# draws with these, and the plan bound below adds them up.
+DOLLY = 1.30  # push in: magnification after one segment (pull out: its inverse)
+ZOOM = 1.40  # zoom in (zoom out: its inverse)
+TRACKING_PUSH = 1.06  # the slight push of a tracking shot
+SEGMENT_MAGNIFICATION: dict[CameraMove, float] = {
+    _M.PUSH_IN: DOLLY,
+    _M.PULL_OUT: 1 / DOLLY,
+    _M.ZOOM_IN: ZOOM,
+    _M.ZOOM_OUT: 1 / ZOOM,
+    _M.TRACKING_SHOT: TRACKING_PUSH,
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanLimits:
+    """How far a camera plan may go: brackets in sequence, and the ratio between the most and
+    the least magnified view of the clip (a pull out counts as much as a push in)."""
+
+    max_segments: int = 12
+    max_magnification: float = 16.0
+
+    DEFAULT: ClassVar[PlanLimits]
+
+
+PlanLimits.DEFAULT = PlanLimits()
+
+
+def magnification_range(plan: CameraPlan) -> float:
+    """The most magnified view of the clip over the least (>= 1), segment by segment."""
+    level = low = high = 0.0  # log magnification, starting from the picture as given
+    for segment in plan.segments:
+        level += sum(math.log(SEGMENT_MAGNIFICATION.get(m, 1.0)) for m in segment.moves)
+        low, high = min(low, level), max(high, level)
+    return math.exp(high - low)
+
+
+def plan_violations(plan: CameraPlan, limits: PlanLimits) -> list[Violation]:
+    """The plan's breaches of ``limits``, as one violation of the prompt (none when it keeps
+    them): each move multiplies the work of drawing a frame, so a prompt of 45 ``[Push in]`` is
+    refused here rather than rendered."""
+    count, scale = len(plan.segments), magnification_range(plan)
+    breaches = [
+        f"{count} camera directives in sequence; at most {limits.max_segments} are allowed"
+        if count > limits.max_segments
+        else "",
+        f"the camera directives magnify the picture {scale:.4g} times; "
+        f"at most {limits.max_magnification:g} times is allowed"
+        if scale > limits.max_magnification
+        else "",
+    ]
+    found = "; ".join(b for b in breaches if b)
+    return [Violation(field="prompt", message=f"prompt: {found}")] if found else []

@@ -28,6 +28,10 @@ class ModelSpec:
     prices: Mapping[tuple[str, int], Decimal]  # (resolution, duration) -> USD per video
     prices_verified: bool = True
     legacy: bool = False
+    fps: int = FPS
+    default_duration: int = DEFAULT_DURATION
+    sizes: tuple[str, ...] = ()  # exact "WxH" output sizes (OpenAI's models); () = by geometry
+    dialects: frozenset[str] | None = None  # the only wire dialects that serve it; None = all
 
     def supports(self, mode: Mode) -> bool:
         return mode in self.modes
@@ -63,6 +67,27 @@ _PRICE_02 = _p(
         ("1080P", 6): "0.49",
     }
 )
+
+
+def _per_second(matrix: Matrix, usd: Mapping[str, str]) -> Mapping[tuple[str, int], Decimal]:
+    return MappingProxyType(
+        {(res, d): Decimal(usd[res]) * d for res, durations in matrix.items() for d in durations}
+    )
+
+
+# OpenAI's Videos models (DIALECTS.md §1): seconds 4/8/12; "1024P" names the 1024x1792 sizes.
+_SORA = _m({"720P": (4, 8, 12)})
+_SORA_PRO = _m({"720P": (4, 8, 12), "1024P": (4, 8, 12)})
+_PRICE_SORA = _per_second(_SORA, {"720P": "0.10"})  # OpenAI's list price per second
+_PRICE_SORA_PRO = _per_second(_SORA_PRO, {"720P": "0.30", "1024P": "0.50"})
+SORA_SIZES = ("720x1280", "1280x720")
+SORA_PRO_SIZES = (*SORA_SIZES, "1024x1792", "1792x1024")
+# MiniMax-H3 (DIALECTS.md §2): V2 only, 4–15 s at 768P or 2K, 24 fps. No public price found:
+# the figures are placeholders (prices_verified is False).
+_H3 = _m({"768P": tuple(range(4, 16)), "2K": tuple(range(4, 16))})
+_PRICE_H3 = _per_second(_H3, {"768P": "0.05", "2K": "0.10"})
+H3_RATIOS = ("adaptive", "21:9", "16:9", "4:3", "1:1", "3:4", "9:16")
+V2_DIALECT = "minimax_v2"
 _NO_PRICE = _p({})  # 01-series: no current public price (UNVERIFIED); charged 0
 
 
@@ -74,6 +99,7 @@ def _spec(
     camera: bool,
     prices: Mapping[tuple[str, int], Decimal],
     legacy: bool = False,
+    **more: object,
 ) -> ModelSpec:
     return ModelSpec(
         name=name,
@@ -83,6 +109,7 @@ def _spec(
         prices=prices,
         prices_verified=bool(prices),
         legacy=legacy,
+        **more,  # type: ignore[arg-type]
     )
 
 
@@ -153,6 +180,35 @@ MODELS: Mapping[str, ModelSpec] = MappingProxyType(
                 camera=False,
                 prices=_NO_PRICE,
             ),
+            _spec(
+                "sora-2",
+                {Mode.T2V: _SORA, Mode.I2V: _SORA},
+                default_resolution="720P",
+                camera=False,
+                prices=_PRICE_SORA,
+                default_duration=4,
+                sizes=SORA_SIZES,
+            ),
+            _spec(
+                "sora-2-pro",
+                {Mode.T2V: _SORA_PRO, Mode.I2V: _SORA_PRO},
+                default_resolution="720P",
+                camera=False,
+                prices=_PRICE_SORA_PRO,
+                default_duration=4,
+                sizes=SORA_PRO_SIZES,
+            ),
+            ModelSpec(
+                name="MiniMax-H3",
+                modes=MappingProxyType({Mode.T2V: _H3, Mode.I2V: _H3, Mode.FL2V: _H3}),
+                default_resolution="768P",
+                camera_directives=False,
+                prices=_PRICE_H3,
+                prices_verified=False,
+                fps=24,
+                default_duration=5,
+                dialects=frozenset({V2_DIALECT}),
+            ),
             # Removed from current docs but still accepted upstream (MINIMAX_API.md §3 [OBS]).
             _spec(
                 "video-01",
@@ -190,6 +246,10 @@ def lookup(name: str) -> ModelSpec | None:
     if canonical is None:
         return None
     return MODELS[ALIASES.get(canonical, canonical)]
+
+
+def served_in(spec: ModelSpec, dialect: str) -> bool:
+    return spec.dialects is None or dialect in spec.dialects
 
 
 def default_resolution(spec: ModelSpec, mode: Mode) -> str:

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from reelserve.domain.requests import Mode
 
-T2V_SIZES = {"512P": (910, 512), "720P": (1280, 720), "768P": (1366, 768), "1080P": (1920, 1080)}
+T2V_SIZES = {
+    "512P": (910, 512),
+    "720P": (1280, 720),
+    "768P": (1366, 768),
+    "1080P": (1920, 1080),
+    "1024P": (1792, 1024),  # sora-2-pro (DIALECTS.md §1)
+    "2K": (2560, 1440),  # MiniMax-H3 (DIALECTS.md §2); 2K read as QHD, 1440 on the short side
+}
+_NAMED = {"2K": 1440}
 
 
 def short_side(resolution: str) -> int:
-    return int(resolution.rstrip("Pp"))
+    return _NAMED.get(resolution) or int(resolution.rstrip("Pp"))
 
 
 def even(value: float) -> int:

@@ -29,6 +29,7 @@ class GenerationJob:
     seed: int
     watermark: bool
     output_path: Path
+    audio: bool = True  # False: the request asked for a silent video (the request's "audio" flag)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,3 +39,4 @@ class RenderedVideo:
     height: int
     fps: int
     frame_count: int
+    has_audio: bool = False  # the MP4 carries an AAC soundtrack as long as the video

@@ -25,9 +25,31 @@ class SubjectReference:
     images: tuple[str, ...]
 
 
+ImageSource = str | bytes  # an http(s) or data URL, or the file's bytes (a multipart upload)
+
+
+class ReferenceKind(enum.StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaReference:
+    """A reference input (MiniMax V2's reference_image/video/audio): guides, is not a frame."""
+
+    kind: ReferenceKind
+    source: ImageSource
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GenerationRequest:
-    """Exactly what the client asked for; ``None`` means the field was absent."""
+    """Exactly what the client asked for; ``None`` means the field was absent.
+
+    ``size`` is an exact output (width, height) (OpenAI's ``size``); without it the output size
+    follows ``resolution`` and the first frame (geometry.output_size). ``notes`` are warnings the
+    dialect adds while translating (they reach the task's warnings).
+    """
 
     model: str
     prompt: str | None = None
@@ -35,12 +57,16 @@ class GenerationRequest:
     fast_pretreatment: bool = False
     duration: int | None = None
     resolution: str | None = None
-    first_frame_image: str | None = None
-    last_frame_image: str | None = None
+    first_frame_image: ImageSource | None = None
+    last_frame_image: ImageSource | None = None
     subject_reference: tuple[SubjectReference, ...] | None = None
     callback_url: str | None = None
     aigc_watermark: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    size: tuple[int, int] | None = None
+    references: tuple[MediaReference, ...] = ()
+    notes: tuple[str, ...] = ()
+    remixed_from: str | None = None  # the task whose inputs this one reuses (OpenAI remix)
 
 
 def detect_mode(request: GenerationRequest) -> Mode:

@@ -155,7 +155,9 @@ def _image_presence_rules(request: GenerationRequest, mode: Mode) -> list[Violat
     return found
 
 
-def validate(request: GenerationRequest) -> list[Violation]:
+def validate(
+    request: GenerationRequest, plan_limits: camera.PlanLimits = camera.PlanLimits.DEFAULT
+) -> list[Violation]:
     """Every rule the request breaks (empty when it is valid). Images are checked on intake."""
     mode = detect_mode(request)
     found = _model_rules(request, mode)
@@ -173,12 +175,16 @@ def validate(request: GenerationRequest) -> list[Violation]:
         )
     found += _prompt_rules(request, mode)
     found += _image_presence_rules(request, mode)
+    if not any(v.field == "prompt" for v in found):  # one violation per field
+        found += camera.plan_violations(camera.parse(request.prompt or ""), plan_limits)
     return found
 
 
-def resolve(request: GenerationRequest) -> ResolvedRequest:
+def resolve(
+    request: GenerationRequest, plan_limits: camera.PlanLimits = camera.PlanLimits.DEFAULT
+) -> ResolvedRequest:
     """The request with defaults applied; raises ``InvalidParams`` with every violation."""
-    violations = validate(request)
+    violations = validate(request, plan_limits)
     if violations:
         raise InvalidParams(violations)
     mode = detect_mode(request)

@@ -109,6 +109,11 @@ class Phase(enum.StrEnum):
     ENCODING = "encoding"
     STORING = "storing"
     DONE = "done"
+    # A relayed task (the upstream engine), after DONE so that SSE event ids keep growing.
+    SUBMITTED = "submitted"  # the upstream accepted it; its id is in the database
+    UPSTREAM_QUEUED = "upstream_queued"
+    UPSTREAM_PROCESSING = "upstream_processing"
+    COPYING = "copying"  # the upstream's MP4 is streamed into our storage
 
 
 class FailureKind(enum.StrEnum):
@@ -142,8 +147,10 @@ class Progress:
             return 0.0
         if self.phase is Phase.DONE:
             return 1.0
-        if self.phase is Phase.STORING:
+        if self.phase in (Phase.STORING, Phase.COPYING):
             return 0.98
+        if self.phase in (Phase.SUBMITTED, Phase.UPSTREAM_QUEUED):
+            return 0.01
         # An engine may overshoot or report no total; the bar must stay inside its phase.
         within = min(1.0, max(0.0, self.step / self.total)) if self.total > 0 else 0.0
         if self.phase is Phase.ENCODING:
@@ -197,6 +204,7 @@ class Task:
     finished_at: datetime | None = None
     dialect: str = "minimax"  # the wire dialect that created it: it shapes its callbacks
     camera: tuple[CameraSegment, ...] = ()  # the camera directives, parsed once at submit
+    remixed_from: str | None = None  # the task whose inputs a remix reused (OpenAI remix)
 
     @property
     def plan(self) -> CameraPlan:

@@ -26,6 +26,8 @@ Engine           render a job                              PreviewEngine, Diffus
                                                            ScriptedEngine
 WebhookSender    challenge and push                        SafeHttpWebhookSender,
                                                            RecordingWebhookSender
+Stills           thumbnails and sprite sheets of a video   AvStills
+UploadStore      uploaded input files, per key             SqlUploadStore
 Clock            the time                                  SystemClock, FrozenClock
 Wakeups          wake idle workers (any process)           LocalWakeups, UnixWakeups,
                                                            PostgresWakeups
@@ -34,9 +36,9 @@ Wakeups          wake idle workers (any process)           LocalWakeups, UnixWak
 
 from reelserve.ports.clock import Clock
 from reelserve.ports.engines import CancelCheck, Engine, ProgressCallback
-from reelserve.ports.files import FileStore, ScratchSpace
+from reelserve.ports.files import FileStore, ScratchSpace, UploadStore
 from reelserve.ports.keys import KeyStore, RateLimiter
-from reelserve.ports.media import ImageFetcher, ImageIntake
+from reelserve.ports.media import ImageFetcher, ImageIntake, Stills
 from reelserve.ports.tasks import FileCatalog, Health, TaskQueue, TaskRepository, TaskStats
 from reelserve.ports.wakeups import Wakeups
 from reelserve.ports.webhooks import CallbackRenderer, OutboxStore, WebhookSender
@@ -56,9 +58,11 @@ __all__ = [
     "ProgressCallback",
     "RateLimiter",
     "ScratchSpace",
+    "Stills",
     "TaskQueue",
     "TaskRepository",
     "TaskStats",
+    "UploadStore",
     "Wakeups",
     "WebhookSender",
 ]

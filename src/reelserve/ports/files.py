@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from reelserve.domain.files import StoredObject
+from reelserve.domain.files import FileRecord, StoredObject
 
 
 class FileStore(Protocol):
@@ -48,4 +49,18 @@ class ScratchSpace(Protocol):
 
     def workdir(self) -> AbstractContextManager[Path]:
         """A new empty folder, removed with its contents when the block ends."""
+        ...
+
+
+class UploadStore(Protocol):
+    """Uploaded input files' records, per key (POST /v1/files/upload; ``mm_file://ID``)."""
+
+    def add(self, record: FileRecord) -> None: ...
+
+    def list(self, owner_key_id: str, purpose: str | None) -> Sequence[FileRecord]: ...
+
+    def get(self, file_id: str, owner_key_id: str) -> FileRecord | None: ...
+
+    def remove(self, file_id: str, owner_key_id: str) -> FileRecord | None:
+        """Delete an upload's record; the record, or None when the key has no such upload."""
         ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import BinaryIO, Literal, Protocol
 
 from reelserve.domain.images import LoadedImage
 
@@ -14,8 +14,21 @@ class ImageFetcher(Protocol):
 
 
 class ImageIntake(Protocol):
-    def load(self, field: str, source: str) -> LoadedImage:
-        """Fetch (URL) or decode (data URL), check the §2.1.1 rules; raises InvalidParams."""
+    def load(self, field: str, source: str | bytes) -> LoadedImage:
+        """Fetch (URL), decode (data URL) or take the bytes, check the §2.1.1 rules; raises
+        InvalidParams."""
         ...
 
     def crop_to_aspect(self, image: LoadedImage, aspect: tuple[int, int]) -> LoadedImage: ...
+
+
+class Stills(Protocol):
+    """Thumbnails and sprite sheets of a stored video."""
+
+    def thumbnail(self, video: BinaryIO, *, fmt: Literal["webp", "jpeg"]) -> bytes:
+        """One frame from the middle of the video, encoded as ``fmt``."""
+        ...
+
+    def spritesheet(self, video: BinaryIO, *, columns: int, rows: int, width: int) -> bytes:
+        """A JPEG grid of ``columns`` × ``rows`` evenly spaced frames, each ``width`` wide."""
+        ...

@@ -96,9 +96,23 @@ class TaskRepository(Protocol):
     def get(self, task_id: str, owner_key_id: str | None = None) -> Task | None: ...
 
     def list(
-        self, owner_key_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
+        self,
+        owner_key_id: str,
+        *,
+        status: TaskStatus | None,
+        limit: int,
+        cursor: str | None,
+        ascending: bool = False,
     ) -> TaskPage:
-        """Newest first; the cursor is the id of the last task of the previous page."""
+        """Newest first (oldest first when ``ascending``); the cursor is the id of the last task
+        of the previous page."""
+        ...
+
+    def count(self, owner_key_id: str) -> int: ...
+
+    def delete(self, task_id: str, owner_key_id: str) -> Sequence[str]:
+        """Remove an ended task and its file records; the storage keys to delete (none when the
+        task is unknown, another key's or still running)."""
         ...
 
     def queue_position(self, task_id: str) -> int | None:

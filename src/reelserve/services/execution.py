@@ -15,9 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from reelserve.domain.errors import ReelserveError, TaskCancelled
-from reelserve.domain.files import AIGC_VIDEO_FILENAME, PURPOSE_VIDEO, VIDEO_FILENAME, FileRecord
-from reelserve.domain.ids import new_id
+from reelserve.domain.files import video_output
 from reelserve.domain.jobs import GenerationJob, RenderedVideo
+from reelserve.domain.relay import TaskHandedOff
 from reelserve.domain.tasks import (
     CANCELLED,
     Failure,
@@ -200,6 +200,18 @@ class Executor:
         except _GiveBack:  # released after the heartbeats stopped, or they would renew it
             self.stats.add(given_back=1)
             self._release(task, token)
+        except TaskHandedOff as handed:  # after the watch stopped: its beats cannot undo this
+            self._hand_off(task, token, handed)
+
+    def _hand_off(self, task: Task, token: str, handed: TaskHandedOff) -> None:
+        """A parked task keeps its lease (and no worker slot) until its upstream deadline."""
+        if handed.lease_until is None:
+            return  # the engine ended the task itself
+        now = self._clock.now()
+        parked = Progress(phase=Phase.SUBMITTED)
+        beat = self._tasks.heartbeat(task.id, token, now, handed.lease_until - now, parked)
+        if not beat.alive:
+            log.info("task %s ended or moved on before it was parked", task.id)
 
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
         try:
@@ -212,6 +224,8 @@ class Executor:
                 on_progress=watch.report,
                 should_cancel=lambda: watch.should_stop() or self._stopping.is_set(),
             )
+        except TaskHandedOff:
+            raise
         except TaskCancelled:
             if watch.lost:  # paused or cut off past its lease: another attempt owns the task
                 self._lost(task, f"lease lost; attempt {task.attempts} stopped")
@@ -272,16 +286,10 @@ class Executor:
         except Exception:  # storage down or refusing: this attempt ends, the task runs again
             log.exception("task %s: storing the result failed; the task will run again", task.id)
             raise _GiveBack from None
-        record = FileRecord(
-            id=new_id(now),
-            owner_key_id=task.owner_key_id,
-            task_id=task.id,
-            storage_key=key,
-            filename=AIGC_VIDEO_FILENAME if task.aigc_watermark else VIDEO_FILENAME,
-            purpose=PURPOSE_VIDEO,
-            bytes=size,
-            created_at=now,
-        )
+        record = video_output(
+            owner_key_id=task.owner_key_id, task_id=task.id, watermark=task.aigc_watermark,
+            key=key, size=size, now=now,
+        )  # fmt: skip
         success = Success(file=record, video=video)  # charged at the price fixed at submit
         if not self._tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan

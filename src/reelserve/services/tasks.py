@@ -6,8 +6,10 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from reelserve.domain import catalog, geometry, rules
+from reelserve.domain.camera import PlanLimits
 from reelserve.domain.errors import CallbackCheckFailed, InvalidParams, NotFound, Violation
 from reelserve.domain.files import FileRecord
 from reelserve.domain.idempotency import (
@@ -19,8 +21,8 @@ from reelserve.domain.idempotency import (
 from reelserve.domain.ids import new_id
 from reelserve.domain.images import LoadedImage
 from reelserve.domain.keys import ApiKey
-from reelserve.domain.limits import KeyLimits
-from reelserve.domain.requests import GenerationRequest, Mode
+from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
+from reelserve.domain.requests import GenerationRequest, ImageSource, Mode
 from reelserve.domain.tasks import Task, TaskPage, TaskStatus
 from reelserve.ports import (
     Clock,
@@ -42,6 +44,7 @@ class TaskLimits:
     callback_timeout_s: float = 3.0
     rpm: int = 0  # per key, on create; 0: no limit (a key's own setting wins)
     max_in_flight: int = 0  # queued + running tasks per key; 0: no limit
+    plan: PlanLimits = PlanLimits.DEFAULT  # how far a prompt's camera directives may go
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,17 +153,27 @@ class TaskService:
         claim: IdempotencyClaim | None,
         dialect: str,
     ) -> Task:
-        resolved = rules.resolve(request)
+        resolved = rules.resolve(request, self._limits.plan)
+        if not catalog.served_in(resolved.spec, dialect):
+            raise InvalidParams(
+                [Violation(field="model", message=f"model: {request.model!r} is not served here")]
+            )
         if not self._can_serve(resolved.spec.name, resolved.mode):
             raise InvalidParams(
                 f"model: {resolved.spec.name} cannot serve mode {resolved.mode.value} here "
                 "(no engine in the engine registry serves it)"
             )
-        frames = self._load_frames(request, resolved.mode)
+        price = resolved.spec.price(resolved.resolution, resolved.duration)  # priced once
+        # Before fetching or decoding anything (the store checks both again, atomically):
+        check_balance(owner.balance_usd, Decimal(0), price)
+        self._check_in_flight(owner)
+        frames, fitted = self._fit(self._load_frames(request, resolved.mode), request.size)
         if request.callback_url:
             self._check_callback(request.callback_url)
         first_size = (frames.first.width, frames.first.height) if frames.first else None
-        width, height = geometry.output_size(resolved.mode, resolved.resolution, first_size)
+        width, height = request.size or geometry.output_size(
+            resolved.mode, resolved.resolution, first_size
+        )
         now = self._clock.now()
         task_id = new_id(now)
         first_key = self._store_frame(task_id, "first", frames.first)
@@ -178,8 +191,8 @@ class TaskService:
             resolution=resolved.resolution,
             width=width,
             height=height,
-            fps=catalog.FPS,
-            frame_count=resolved.frame_count,
+            fps=resolved.spec.fps,
+            frame_count=resolved.duration * resolved.spec.fps,
             aigc_watermark=request.aigc_watermark,
             seed=secrets.randbelow(MAX_SEED) if seed is None else seed,
             created_at=now,
@@ -187,11 +200,12 @@ class TaskService:
             first_frame_key=first_key,
             last_frame_key=last_key,
             callback_url=request.callback_url,
-            warnings=resolved.warnings,
+            warnings=(*resolved.warnings, *request.notes, *fitted),
             max_attempts=self._limits.max_attempts,
-            cost_usd=resolved.spec.price(resolved.resolution, resolved.duration),  # priced once
+            cost_usd=price,
             dialect=dialect,
             camera=resolved.plan.segments,
+            remixed_from=request.remixed_from,
         )
         try:
             limits = KeyLimits(
@@ -207,9 +221,18 @@ class TaskService:
         self._on_submitted()
         return task
 
+    def _check_in_flight(self, owner: ApiKey) -> None:
+        limit = owner.max_in_flight or self._limits.max_in_flight
+        if limit:
+            running = (TaskStatus.QUEUED, TaskStatus.PREPARING, TaskStatus.PROCESSING)
+            pages = [
+                self._tasks.list(owner.id, status=s, limit=limit, cursor=None) for s in running
+            ]
+            check_in_flight(sum(len(page.tasks) for page in pages), limit)
+
     def _load_frames(self, request: GenerationRequest, mode: Mode) -> _Frames:
         """Load every image the mode needs, collecting all violations before raising."""
-        wanted: list[tuple[str, str]] = []
+        wanted: list[tuple[str, ImageSource]] = []
         if mode in (Mode.I2V, Mode.FL2V) and request.first_frame_image:
             wanted.append(("first_frame_image", request.first_frame_image))
         if mode is Mode.FL2V and request.last_frame_image:
@@ -230,6 +253,25 @@ class TaskService:
         if first is not None and last is not None:
             last = self._intake.crop_to_aspect(last, (first.width, first.height))
         return _Frames(first=first, last=last)
+
+    def _fit(
+        self, frames: _Frames, size: tuple[int, int] | None
+    ) -> tuple[_Frames, tuple[str, ...]]:
+        """Cover-crop the frames to an exact output size's aspect, saying so in a warning."""
+        first = frames.first
+        # Under 1 % apart the engine's resize is the fit (640x360 into 1366x768 is no crop).
+        if (
+            size is None
+            or first is None
+            or abs(first.width * size[1] / (first.height * size[0]) - 1) < 0.01
+        ):
+            return frames, ()
+        note = (
+            f"input image {first.width}x{first.height} was cropped (cover, centred) "
+            f"to the aspect of the output size {size[0]}x{size[1]}"
+        )
+        last = frames.last and self._intake.crop_to_aspect(frames.last, size)
+        return _Frames(first=self._intake.crop_to_aspect(first, size), last=last), (note,)
 
     def _store_frame(self, task_id: str, name: str, image: LoadedImage | None) -> str | None:
         if image is None:
@@ -254,9 +296,20 @@ class TaskService:
         return task
 
     def list(
-        self, owner: ApiKey, *, status: TaskStatus | None, limit: int, cursor: str | None
+        self,
+        owner: ApiKey,
+        *,
+        status: TaskStatus | None,
+        limit: int,
+        cursor: str | None,
+        ascending: bool = False,
     ) -> TaskPage:
-        return self._tasks.list(owner.id, status=status, limit=limit, cursor=cursor)
+        return self._tasks.list(
+            owner.id, status=status, limit=limit, cursor=cursor, ascending=ascending
+        )
+
+    def count(self, owner: ApiKey) -> int:
+        return self._tasks.count(owner.id)
 
     def queue_position(self, task: Task) -> int | None:
         return self._tasks.queue_position(task.id) if task.status is TaskStatus.QUEUED else None
@@ -272,6 +325,41 @@ class TaskService:
         if task is None:
             raise NotFound("task", task_id)
         return task
+
+    def delete(self, owner: ApiKey, task_id: str) -> tuple[Task, bool]:
+        """Remove an ended task and its files; a queued one is cancelled and removed, a running
+        one is asked to cancel and stays (False) until its worker stops."""
+        task = self.get(owner, task_id)
+        if not task.status.terminal:
+            task = self.cancel(owner, task_id)
+            if not task.status.terminal:
+                return task, False
+        for key in self._tasks.delete(task.id, owner.id):
+            self._files.delete(key)
+        return task, True
+
+    def remix(self, owner: ApiKey, source_id: str, prompt: str, *, dialect: str) -> Task:
+        """A new task from ``source_id``'s inputs (model, length, size, frames), a new prompt."""
+        source = self.get(owner, source_id)
+        request = GenerationRequest(
+            model=source.requested_model,
+            prompt=prompt,
+            prompt_optimizer=source.prompt_optimizer,
+            duration=source.duration,
+            resolution=source.resolution,
+            size=(source.width, source.height),
+            first_frame_image=self._read(source.first_frame_key),
+            last_frame_image=self._read(source.last_frame_key),
+            aigc_watermark=source.aigc_watermark,
+            remixed_from=source.id,
+        )
+        return self.submit(owner, request, dialect=dialect)
+
+    def _read(self, key: str | None) -> bytes | None:
+        if key is None or not self._files.exists(key):
+            return None
+        with self._files.open(key) as stream:
+            return stream.read()
 
     def eta_seconds(
         self, task: Task, *, queue_position: int | None = None, workers: int = 1

@@ -264,7 +264,13 @@ class MemoryTaskRepository:
         return task
 
     def list(
-        self, owner_key_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
+        self,
+        owner_key_id: str,
+        *,
+        status: TaskStatus | None,
+        limit: int,
+        cursor: str | None,
+        ascending: bool = False,
     ) -> TaskPage:
         with self._db.lock:
             mine = sorted(
@@ -273,13 +279,29 @@ class MemoryTaskRepository:
                     for t in self._db.tasks.values()
                     if t.owner_key_id == owner_key_id
                     and (status is None or t.status is status)
-                    and (not cursor or t.id < cursor)
+                    and (not cursor or (t.id > cursor if ascending else t.id < cursor))
                 ),
                 key=lambda t: t.id,
-                reverse=True,
+                reverse=not ascending,
             )
         page = tuple(mine[:limit])
         return TaskPage(tasks=page, next_cursor=page[-1].id if len(mine) > limit else None)
+
+    def count(self, owner_key_id: str) -> int:
+        with self._db.lock:
+            return sum(1 for t in self._db.tasks.values() if t.owner_key_id == owner_key_id)
+
+    def delete(self, task_id: str, owner_key_id: str) -> tuple[str, ...]:
+        with self._db.lock:
+            task = self.get(task_id, owner_key_id)
+            if task is None or not task.status.terminal:
+                return ()
+            del self._db.tasks[task_id]
+            mine = [f for f in self._db.files.values() if f.task_id == task_id]
+            for record in mine:
+                del self._db.files[record.id]
+        frames = [k for k in (task.first_frame_key, task.last_frame_key) if k]
+        return (*(f.storage_key for f in mine), *frames)
 
     def queue_position(self, task_id: str) -> int | None:
         with self._db.lock:

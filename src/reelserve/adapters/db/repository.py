@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from reelserve.adapters.db import idempotency as idempotent
 from reelserve.adapters.db.engine import reading, writing
 from reelserve.adapters.db.lifecycle import ACTIVE, ending, failure, move
 from reelserve.adapters.db.rows import row_to_task, task_to_row
-from reelserve.adapters.db.tables import api_keys, tasks
+from reelserve.adapters.db.tables import api_keys, files, tasks
 from reelserve.domain.idempotency import IdempotencyClaim, IdempotencyOutcome
 from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
 from reelserve.domain.tasks import CANCELLED, Task, TaskPage, TaskStatus
@@ -51,18 +52,49 @@ class SqlTaskRepository:
         return row_to_task(row) if row else None
 
     def list(
-        self, owner_key_id: str, *, status: TaskStatus | None, limit: int, cursor: str | None
+        self,
+        owner_key_id: str,
+        *,
+        status: TaskStatus | None,
+        limit: int,
+        cursor: str | None,
+        ascending: bool = False,
     ) -> TaskPage:
         query = select(tasks).where(tasks.c.owner_key_id == owner_key_id)
         if status is not None:
             query = query.where(tasks.c.status == status.value)
         if cursor:
-            query = query.where(tasks.c.id < cursor)
-        query = query.order_by(tasks.c.id.desc()).limit(limit + 1)
+            query = query.where(tasks.c.id > cursor if ascending else tasks.c.id < cursor)
+        order = tasks.c.id.asc() if ascending else tasks.c.id.desc()
+        query = query.order_by(order).limit(limit + 1)
         with reading(self._engine) as conn:
             rows = conn.execute(query).mappings().all()
         page = tuple(row_to_task(r) for r in rows[:limit])
         return TaskPage(tasks=page, next_cursor=page[-1].id if len(rows) > limit else None)
+
+    def count(self, owner_key_id: str) -> int:
+        query = select(func.count()).select_from(tasks).where(tasks.c.owner_key_id == owner_key_id)
+        with reading(self._engine) as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def delete(self, task_id: str, owner_key_id: str) -> Sequence[str]:
+        """Remove an ended task with its file records (its outbox log stays); the storage keys
+        of its files and stored input frames."""
+        mine = and_(tasks.c.id == task_id, tasks.c.owner_key_id == owner_key_id)
+        ended = tasks.c.status.in_([s.value for s in TaskStatus if s.terminal])
+        with writing(self._engine) as conn:
+            row = conn.execute(
+                tasks.delete()
+                .where(mine, ended)
+                .returning(tasks.c.first_frame_key, tasks.c.last_frame_key)
+            ).first()
+            if row is None:
+                return []
+            removed = (
+                files.delete().where(files.c.task_id == task_id).returning(files.c.storage_key)
+            )
+            keys = conn.execute(removed).scalars().all()
+        return [*keys, *(k for k in row if k)]
 
     def queue_position(self, task_id: str) -> int | None:
         with reading(self._engine) as conn:

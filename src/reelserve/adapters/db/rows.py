@@ -59,6 +59,7 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "finished_at": task.finished_at,
         "dialect": task.dialect,
         "camera": _camera_to_json(task.camera),
+        "remixed_from": task.remixed_from,
     }
 
 
@@ -108,6 +109,7 @@ def row_to_task(row: RowMapping) -> Task:
         finished_at=row["finished_at"],
         dialect=row["dialect"],
         camera=_camera_from_row(row),
+        remixed_from=row["remixed_from"],
     )
 
 

@@ -13,6 +13,7 @@ from reelserve.adapters.db.outbox import SqlOutbox
 from reelserve.adapters.db.queue import SqlTaskQueue
 from reelserve.adapters.db.repository import SqlTaskRepository
 from reelserve.adapters.db.stats import SqlFileCatalog, SqlHealth, SqlTaskStats
+from reelserve.adapters.db.uploads import SqlUploadStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class SqlStores:
     keys: SqlKeyStore
     limiter: SqlRateLimiter
     outbox: SqlOutbox
+    uploads: SqlUploadStore
 
 
 def sql_stores(engine: Engine) -> SqlStores:
@@ -37,6 +39,7 @@ def sql_stores(engine: Engine) -> SqlStores:
         keys=SqlKeyStore(engine),
         limiter=SqlRateLimiter(engine),
         outbox=SqlOutbox(engine),
+        uploads=SqlUploadStore(engine),
     )
 
 
@@ -53,3 +56,4 @@ if TYPE_CHECKING:  # mypy proves each store implements its port
         _keys: ports.KeyStore = stores.keys
         _limiter: ports.RateLimiter = stores.limiter
         _outbox: ports.OutboxStore = stores.outbox
+        _uploads: ports.UploadStore = stores.uploads

@@ -102,6 +102,7 @@ tasks = Table(
     Column("finished_at", UtcDateTime, nullable=True),
     Column("dialect", String(16), nullable=False, server_default="minimax"),
     Column("camera", Text, nullable=True),  # JSON segments; NULL: parse camera_prompt (older rows)
+    Column("remixed_from", String(32), nullable=True),  # 0006
     Index("ix_tasks_status_created", "status", "created_at"),
     Index("ix_tasks_owner_created", "owner_key_id", "created_at"),
 )

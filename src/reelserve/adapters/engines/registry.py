@@ -98,6 +98,7 @@ EngineFactory = Callable[[EngineRequest], Engine]
 _BUILT_IN_PATHS = {
     "preview": "reelserve.adapters.engines.preview.kind",
     "diffusers": "reelserve.adapters.engines.diffusers.kind",
+    "upstream": "reelserve.adapters.engines.upstream.kind",
 }
 _BUILT_IN: dict[str, EngineFactory] = {}
 

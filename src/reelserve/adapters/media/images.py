@@ -17,10 +17,12 @@ import io
 import re
 import threading
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from reelserve.adapters.media.budget import DEFAULT_PIXELS, PixelBudget
 from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.geometry import crop_box_to_aspect
 from reelserve.domain.images import LoadedImage
@@ -62,7 +64,8 @@ class PillowImageIntake:
 
     ``max_pixels`` caps width × height before decoding. Frames whose short side is over
     ``max_short_side`` are scaled down to it, keeping the aspect (None keeps the full size); the
-    returned width and height are those of the stored PNG.
+    returned width and height are those of the stored PNG. Decodes share one pixel budget
+    (``decode_budget_pixels``), which bounds the memory that concurrent creates take.
     """
 
     def __init__(
@@ -71,19 +74,24 @@ class PillowImageIntake:
         *,
         max_pixels: int = MAX_PIXELS,
         max_short_side: int | None = MAX_SHORT_SIDE,
+        decode_budget_pixels: int = DEFAULT_PIXELS,
     ) -> None:
         self._fetcher = fetcher
         self._max_pixels = max_pixels
         self._max_short_side = max_short_side
+        self._budget = PixelBudget(decode_budget_pixels)
 
-    def load(self, field: str, source: str) -> LoadedImage:
-        data, nbytes = self._read(field, source)
+    def load(self, field: str, source: str | bytes) -> LoadedImage:
+        data, nbytes = (
+            (source, len(source)) if isinstance(source, bytes) else self._read(field, source)
+        )
         return decode(
             field,
             data,
             nbytes=nbytes,
             max_pixels=self._max_pixels,
             max_short_side=self._max_short_side,
+            budget=self._budget,
         )
 
     def crop_to_aspect(self, image: LoadedImage, aspect: tuple[int, int]) -> LoadedImage:
@@ -171,11 +179,13 @@ def decode(
     nbytes: int | None = None,
     max_pixels: int = MAX_PIXELS,
     max_short_side: int | None = MAX_SHORT_SIDE,
+    budget: PixelBudget | None = None,
 ) -> LoadedImage:
     """Check ``data`` against the rules and return it as an upright 8-bit RGB PNG.
 
     ``nbytes`` is the full size when ``data`` is only the start of an oversized image. Images
-    whose short side is over ``max_short_side`` are scaled down to it (None: never).
+    whose short side is over ``max_short_side`` are scaled down to it (None: never). With a
+    ``budget``, the pixels decoded (after JPEG's reduced decoding) are held in it meanwhile.
     """
     im, fmt, problems = _open_header(field, data, max_pixels)
     width, height = im.size if im is not None else (0, 0)
@@ -196,22 +206,36 @@ def decode(
         target = _shrunk(im.size, max_short_side)
         if target is not None:
             im.draft(None, target)  # JPEG decodes at 1/2, 1/4 or 1/8 scale: faster, less memory
-        try:
-            im.load()
-        except Exception as exc:  # any decoder failure on client bytes is the client's input
-            msg = f"{field}: the {fmt} image is truncated or corrupt ({exc})"
-            raise InvalidParams([Violation(field=field, message=msg)]) from exc
-        rgb = to_rgb(_upright(im))
-        target = _shrunk(rgb.size, max_short_side)
-        if target is None and rgb is im and fmt == "PNG" and len(data) == size:
-            # nothing to change: keep the PNG as sent (a re-encode gives the same pixels and
-            # costs ~0.1 s for a 1080P frame; benchmarks/preview_vs_ffmpeg.py --parts)
-            return LoadedImage(png=data, width=width, height=height, source_format="PNG")
-        if target is not None:
-            rgb = rgb.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-        return LoadedImage(
-            png=encode_png(rgb), width=rgb.width, height=rgb.height, source_format=str(fmt)
-        )
+        with budget.hold(im.width * im.height) if budget else nullcontext():
+            return _decoded(field, im, fmt, data, size, max_short_side)
+
+
+def _decoded(
+    field: str,
+    im: Image.Image,
+    fmt: str | None,
+    data: bytes,
+    size: int,
+    max_short_side: int | None,
+) -> LoadedImage:
+    """Decode the opened image, make it upright RGB within ``max_short_side``, as a PNG."""
+    width, height = im.size
+    try:
+        im.load()
+    except Exception as exc:  # any decoder failure on client bytes is the client's input
+        msg = f"{field}: the {fmt} image is truncated or corrupt ({exc})"
+        raise InvalidParams([Violation(field=field, message=msg)]) from exc
+    rgb = to_rgb(_upright(im))
+    target = _shrunk(rgb.size, max_short_side)
+    if target is None and rgb is im and fmt == "PNG" and len(data) == size:
+        # nothing to change: keep the PNG as sent (a re-encode gives the same pixels and
+        # costs ~0.1 s for a 1080P frame; benchmarks/preview_vs_ffmpeg.py --parts)
+        return LoadedImage(png=data, width=width, height=height, source_format="PNG")
+    if target is not None:
+        rgb = rgb.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return LoadedImage(
+        png=encode_png(rgb), width=rgb.width, height=rgb.height, source_format=str(fmt)
+    )
 
 
 def _shrunk(size: tuple[int, int], max_short_side: int | None) -> tuple[int, int] | None:

@@ -8,6 +8,10 @@ is no colour conversion, no per-frame allocation and no extra copy on the way to
 memory stays flat in the clip's duration (at most ``queue_size + 2`` frames exist). ``write()``
 takes a ready I420 array instead, for callers that have one.
 
+A soundtrack (``AudioTrack``, engines that generate sound: MiniMax-H3, LTX-2) is muxed as AAC when
+the video is finished, cut or padded with silence to exactly the video's length (frames / fps), so
+picture and sound end together. Without one the MP4 has no audio stream.
+
 Defaults were chosen by measurement (docs/benchmarks.md, "Preview engine"): ``veryfast`` at CRF 21
 is within a few percent of the size of ``medium`` at the same CRF for these smooth synthetic
 clips, at a fraction of the time.
@@ -31,7 +35,36 @@ import numpy.typing as npt
 
 DEFAULT_PRESET = "veryfast"
 DEFAULT_CRF = 21
+AAC_BITRATE = 192_000
+# Sample rates the AAC encoder takes; other rates are resampled to 48 kHz.
+AAC_RATES = frozenset(
+    {96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000}
+)
 _STOP = object()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioTrack:
+    """A soundtrack: float samples in [-1, 1] of shape (channels, samples), mono or stereo."""
+
+    samples: npt.NDArray[np.float32]
+    sample_rate: int
+
+    def __post_init__(self) -> None:
+        if self.samples.ndim != 2 or self.samples.shape[0] not in (1, 2):
+            raise ValueError(
+                f"audio must be (1 or 2 channels, samples) but is {self.samples.shape}"
+            )
+        if self.sample_rate <= 0:
+            raise ValueError(f"sample_rate must be positive but is {self.sample_rate}")
+
+    def fitted(self, seconds: float) -> AudioTrack:
+        """Cut or pad with silence to exactly ``seconds``."""
+        wanted = round(seconds * self.sample_rate)
+        channels, have = self.samples.shape
+        out = np.zeros((channels, wanted), dtype=np.float32)
+        out[:, : min(have, wanted)] = self.samples[:, :wanted]
+        return AudioTrack(samples=out, sample_rate=self.sample_rate)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,12 +131,15 @@ class Mp4Writer(FileWriter):
         fps: int,
         settings: EncoderSettings = EncoderSettings(),
         metadata: Mapping[str, str] | None = None,
+        audio: AudioTrack | None = None,
     ) -> None:
         check_format(width, height, fps)
         self.path = path
         self.width = width
         self.height = height
+        self.fps = fps
         self.frames_written = 0
+        self._audio = audio
         # use_metadata_tags keeps custom keys (e.g. "aigc") that the plain MP4 muxer would drop.
         self._container = av.open(
             str(path),
@@ -124,6 +160,7 @@ class Mp4Writer(FileWriter):
         stream.codec_context.thread_type = "AUTO"
         stream.codec_context.options = {"preset": settings.preset, "crf": str(settings.crf)}
         self._stream = stream
+        self._audio_stream = None if audio is None else self._add_audio_stream(audio)
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, settings.queue_size))
         self._free: queue.Queue[av.VideoFrame] = queue.Queue()
         self._pool_left = max(1, settings.queue_size) + 2
@@ -177,7 +214,31 @@ class Mp4Writer(FileWriter):
             raise error
         for packet in self._stream.encode(None):
             self._container.mux(packet)
+        if self._audio is not None:
+            self._write_audio(self._audio.fitted(self.frames_written / self.fps))
         self._container.close()
+
+    def _add_audio_stream(self, audio: AudioTrack) -> av.AudioStream:
+        rate = audio.sample_rate if audio.sample_rate in AAC_RATES else 48000
+        stream = self._container.add_stream("aac", rate=rate)
+        stream.codec_context.layout = "stereo" if audio.samples.shape[0] == 2 else "mono"
+        stream.codec_context.bit_rate = AAC_BITRATE
+        return stream
+
+    def _write_audio(self, audio: AudioTrack) -> None:
+        stream = self._audio_stream
+        assert stream is not None
+        layout = "stereo" if audio.samples.shape[0] == 2 else "mono"
+        samples = np.ascontiguousarray(np.clip(audio.samples, -1.0, 1.0), dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout=layout)
+        frame.sample_rate = audio.sample_rate
+        frame.pts = 0
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=stream.codec_context.rate)
+        for part in [*resampler.resample(frame), *resampler.resample(None)]:
+            for packet in stream.encode(part):
+                self._container.mux(packet)
+        for packet in stream.encode(None):
+            self._container.mux(packet)
 
     def abort(self) -> None:
         """Stop without finishing the file, and delete what was written."""
@@ -233,6 +294,33 @@ class VideoInfo:
     codec: str
     pix_fmt: str
     metadata: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioInfo:
+    codec: str
+    channels: int
+    sample_rate: int
+    seconds: float  # the stream's duration (the encoder's priming and padding excluded)
+    decoded_frames: int  # audio frames that decoded (a broken stream decodes none)
+
+
+def probe_audio(path: Path) -> AudioInfo | None:
+    """The file's first audio stream, decoded in full; None when the file is silent."""
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        decoded = sum(1 for _ in container.decode(stream))
+        rate = stream.codec_context.sample_rate
+        duration = stream.duration * stream.time_base if stream.duration and stream.time_base else 0
+        return AudioInfo(
+            codec=stream.codec_context.name,
+            channels=stream.codec_context.channels,
+            sample_rate=rate,
+            seconds=float(duration),
+            decoded_frames=decoded,
+        )
 
 
 def probe(path: Path) -> VideoInfo:

@@ -1,10 +1,12 @@
-"""``DiffusersEngine``: one public model served by open diffusion pipelines (Wan, LTX-Video).
+"""``DiffusersEngine``: one public model served by open diffusion pipelines (Wan, LTX-Video,
+SkyReels-V2, LTX-2, HunyuanVideo 1.5, Helios, MiniMax-H3).
 
 Per task: pick the pipeline for the job's mode, derive the frame count from the clip's duration at
-the model's native fps (rounded to the pipeline's 4k+1 / 8k+1 rule) and a generation size with the
-job's aspect at the model's native pixel count, run the pipeline under the device lock with
-progress and cancellation wired to ``callback_on_step_end``, then resize to the promised size (or
-keep the native one) and encode H.264.
+the model's native fps (rounded to the pipeline's 4k+1 / 8k+1 / 17k+5 rule) and a generation size
+with the job's aspect at the model's native pixel count, run the pipeline under the device lock
+with progress and cancellation wired to ``callback_on_step_end`` (or, for pipelines without it, to
+the scheduler's ``step``), then resize to the promised size (or keep the native one) and encode
+H.264, with the generated soundtrack as AAC when the family makes one and the job wants it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from reelserve.adapters.engines.diffusers import calls, frames
+from reelserve.adapters.engines.diffusers import calls, families, frames
 from reelserve.adapters.engines.diffusers.runtime import Runtime
 from reelserve.adapters.engines.diffusers.spec import (
     OutputSize,
@@ -23,6 +25,7 @@ from reelserve.adapters.engines.diffusers.spec import (
     frames_for,
     generation_size,
 )
+from reelserve.adapters.media.video import AudioTrack
 from reelserve.domain.camera import describe
 from reelserve.domain.errors import GenerationFailed, TaskCancelled
 from reelserve.domain.jobs import GenerationJob, RenderedVideo
@@ -46,9 +49,20 @@ class Plan:
     out_height: int
 
 
+def _frame_count(spec: PipelineSpec, duration: float) -> int:
+    count = frames_for(
+        duration, spec.native_fps, spec.frame_step, spec.frame_offset, minimum=spec.min_frames
+    )
+    if spec.max_frames is not None and count > spec.max_frames:  # MiniMax-H3: 15 s at most
+        count -= spec.frame_step * -(-(count - spec.max_frames) // spec.frame_step)
+    return count
+
+
 def build_prompt(job: GenerationJob) -> str:
-    """Wan and LTX do not read ``[camera]`` directives: with the prompt optimizer on, the parsed
-    plan is appended in plain words ("..., the camera slowly pushes in, then pans left")."""
+    """No served family documents ``[camera]`` directives (Wan, LTX, SkyReels-V2 and MiniMax-H3's
+    diffusers docstrings describe plain-language prompts; H3 encodes the prompt verbatim with
+    Qwen3-VL): with the prompt optimizer on, the parsed plan is appended in plain words
+    ("..., the camera slowly pushes in, then pans left")."""
     if not job.prompt_optimizer or job.plan.is_empty:
         return job.prompt
     words = describe(job.plan)
@@ -107,7 +121,7 @@ class DiffusersEngine:
         return Plan(
             spec=spec,
             prompt=build_prompt(job),
-            num_frames=frames_for(duration, spec.native_fps, spec.frame_step),
+            num_frames=_frame_count(spec, duration),
             gen_width=width,
             gen_height=height,
             out_width=width if native else job.width,
@@ -129,7 +143,7 @@ class DiffusersEngine:
             except Exception as error:
                 raise GenerationFailed(f"loading {spec.weights} failed: {error}") from error
             kwargs = calls.arguments(spec, plan, job)
-            video = self._run(pipe, kwargs, plan, job, on_progress, should_cancel)
+            video, audio = self._run(pipe, kwargs, plan, on_progress, should_cancel)
             log.info(
                 "diffusers %s: %d frames at %dx%d in %.1fs",
                 spec.name,
@@ -138,31 +152,35 @@ class DiffusersEngine:
                 plan.gen_height,
                 time.monotonic() - started,
             )
-        return self._encode(video, plan, job, on_progress)
+        return self._encode(video, audio if job.audio else None, plan, job, on_progress)
 
     def _run(
         self,
         pipe: Any,
         kwargs: dict[str, Any],
         plan: Plan,
-        job: GenerationJob,
         on_progress: ProgressCallback,
         should_cancel: CancelCheck,
-    ) -> Any:
-        total = plan.spec.steps
+    ) -> tuple[Any, AudioTrack | None]:
+        family = families.info(plan.spec.family)
+        total = family.evaluations(plan.spec.steps, plan.num_frames, plan.spec.frame_step)
         on_progress(Phase.RENDERING, 0, total)
 
-        def on_step_end(
-            _pipe: Any, step: int, _timestep: Any, tensors: dict[str, Any]
-        ) -> dict[str, Any]:
+        def after_step(step: int) -> None:
             on_progress(Phase.RENDERING, min(step + 1, total), total)
             if should_cancel():
                 # Raising beats pipe._interrupt: Wan's loop would still run the VAE decode.
                 raise calls.Interrupted()
+
+        def on_step_end(_pipe: Any, step: int, _t: Any, _tensors: dict[str, Any]) -> dict[str, Any]:
+            after_step(step)
             return {}
 
         try:
-            return pipe(**kwargs, callback_on_step_end=on_step_end).frames
+            if family.step_callback:
+                return calls.outputs(pipe, pipe(**kwargs, callback_on_step_end=on_step_end))
+            with calls.watching_steps(pipe.scheduler, after_step):
+                return calls.outputs(pipe, pipe(**kwargs))
         except calls.Interrupted:
             self.runtime.free_memory()
             raise TaskCancelled() from None
@@ -173,10 +191,18 @@ class DiffusersEngine:
             raise GenerationFailed(f"{plan.spec.name} failed: {error}") from error
 
     def _encode(
-        self, video: Any, plan: Plan, job: GenerationJob, on_progress: ProgressCallback
+        self,
+        video: Any,
+        audio: AudioTrack | None,
+        plan: Plan,
+        job: GenerationJob,
+        on_progress: ProgressCallback,
     ) -> RenderedVideo:
         array = frames.to_uint8(video)
         count = int(array.shape[0])
+        # Native output keeps what came out (HunyuanVideo 1.5 I2V picks its own size).
+        if self.output_size is OutputSize.NATIVE:
+            plan = replace(plan, out_width=int(array.shape[2]), out_height=int(array.shape[1]))
         on_progress(Phase.ENCODING, 0, count)
         written = frames.write_mp4(
             frames.resized(array, plan.out_width, plan.out_height),
@@ -185,6 +211,7 @@ class DiffusersEngine:
             height=plan.out_height,
             fps=plan.spec.native_fps,
             watermark=job.watermark,
+            audio=audio,
         )
         on_progress(Phase.ENCODING, written, count)
         return RenderedVideo(
@@ -193,4 +220,5 @@ class DiffusersEngine:
             height=plan.out_height,
             fps=plan.spec.native_fps,
             frame_count=written,
+            has_audio=audio is not None,
         )

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from reelserve.adapters.media.video import Mp4Writer
+from reelserve.adapters.media.video import AudioTrack, Mp4Writer
 
 U8 = npt.NDArray[np.uint8]
 
@@ -58,12 +58,22 @@ def resized(frames: U8, width: int, height: int) -> Iterable[U8]:
 
 
 def write_mp4(
-    frames: Iterable[U8], path: Path, *, width: int, height: int, fps: int, watermark: bool
+    frames: Iterable[U8],
+    path: Path,
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    watermark: bool,
+    audio: AudioTrack | None = None,
 ) -> int:
-    """Encode RGB frames as H.264 yuv420p; returns the number of frames written."""
+    """Encode RGB frames as H.264 yuv420p, with ``audio`` as AAC cut to the video's length;
+    returns the number of frames written."""
     mark = _mark(width, height) if watermark else None
     metadata = AIGC_METADATA if watermark else None
-    with Mp4Writer(path, width=width, height=height, fps=fps, metadata=metadata) as writer:
+    with Mp4Writer(
+        path, width=width, height=height, fps=fps, metadata=metadata, audio=audio
+    ) as writer:
         for frame in frames:
             rgb = _blend(frame, mark) if mark is not None else frame
             i420 = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reelserve.adapters.engines.diffusers import weights
+from reelserve.adapters.engines.diffusers import families, weights
 from reelserve.adapters.engines.diffusers.engine import DiffusersEngine
 from reelserve.adapters.engines.diffusers.fallback import ModeFallbackEngine
 from reelserve.adapters.engines.diffusers.runtime import Runtime
@@ -49,17 +49,12 @@ from reelserve.ports import Engine
 
 log = logging.getLogger(__name__)
 
-# Per family: native width, height, fps, steps, guidance (docs/diffusers.md cites each).
-_FAMILY_DEFAULTS: Mapping[Family, tuple[int, int, int, int, float]] = {
-    Family.WAN: (832, 480, 16, 50, 5.0),
-    Family.LTX: (768, 512, 24, 50, 3.0),
-}
 _PIPELINE_KEYS = {
     "family", "weights", "native_width", "native_height", "native_fps", "steps", "guidance",
     "guidance_2", "flow_shift", "negative_prompt", "max_sequence_length", "dtype", "vae_dtype",
     "cpu_offload", "vae_tiling", "preload",
 }  # fmt: skip
-_MODE_KEYS = {"t2v": Mode.T2V, "i2v": Mode.I2V, "fl2v": Mode.FL2V}
+_MODE_KEYS = {"t2v": Mode.T2V, "i2v": Mode.I2V, "fl2v": Mode.FL2V, "s2v": Mode.S2V}
 _MODEL_KEYS = {"pipeline", "output_size", "fallback", *_MODE_KEYS}
 
 
@@ -112,23 +107,26 @@ def _pipeline(file: RegistryFile, name: str, table: dict[str, Any]) -> PipelineS
         info = weights.inspect(directory, family)
     except weights.WeightsError as error:
         raise file.error(f"{where}: {error}") from error
-    width, height, fps, steps, guidance = _FAMILY_DEFAULTS[family]
+    default = families.info(family).defaults  # docs/diffusers.md cites each
     vae_dtype = table.get("vae_dtype")
     return PipelineSpec(
         name=name,
         family=family,
         weights=directory,
         modes=info.modes,
-        native_width=int(table.get("native_width", width)),
-        native_height=int(table.get("native_height", height)),
-        native_fps=int(table.get("native_fps", fps)),
-        steps=int(table.get("steps", steps)),
-        guidance=float(table.get("guidance", guidance)),
+        native_width=int(table.get("native_width", default.width)),
+        native_height=int(table.get("native_height", default.height)),
+        native_fps=int(table.get("native_fps", default.fps)),
+        steps=int(table.get("steps", default.steps)),
+        guidance=float(table.get("guidance", default.guidance)),
         guidance_2=_optional_float(table.get("guidance_2")),
-        flow_shift=_optional_float(table.get("flow_shift")),
-        negative_prompt=str(table.get("negative_prompt", "")),
+        flow_shift=_optional_float(table.get("flow_shift", default.flow_shift)),
+        negative_prompt=str(table.get("negative_prompt", default.negative_prompt)),
         max_sequence_length=_optional_int(table.get("max_sequence_length")),
         frame_step=info.frame_step,
+        frame_offset=info.frame_offset,
+        min_frames=info.min_frames,
+        max_frames=info.max_frames,
         size_multiple=info.size_multiple,
         dtype=choice(file, where, "dtype", table.get("dtype", "auto"), DTYPES),
         vae_dtype=None

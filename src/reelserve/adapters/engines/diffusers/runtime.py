@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from reelserve.adapters.engines.diffusers import families
 from reelserve.adapters.engines.diffusers.spec import Family, Offload, PipelineSpec
 from reelserve.domain.requests import Mode
 
@@ -33,9 +34,7 @@ def resolve_device(device: str) -> str:
 
 
 def pipeline_class_name(family: Family, mode: Mode) -> str:
-    if family is Family.LTX:
-        return "LTXConditionPipeline"
-    return "WanPipeline" if mode is Mode.T2V else "WanImageToVideoPipeline"
+    return families.class_name(family, mode)
 
 
 class Runtime:
@@ -65,12 +64,12 @@ class Runtime:
         ``WanImageToVideoPipeline`` for a first frame); the second is made with ``from_pipe``,
         which shares the loaded components instead of loading them again.
         """
+        if families.info(spec.family).modular:
+            return self._modular(spec, mode)
         class_name = pipeline_class_name(spec.family, mode)
         classes = self._loaded.get(spec.name)
         if classes is None:
-            while len(self._loaded) >= self.max_loaded:
-                self._loaded.popitem(last=False)
-                self.free_memory()
+            self._make_room()
             classes = {class_name: self._load(spec, class_name)}
             self._loaded[spec.name] = classes
         self._loaded.move_to_end(spec.name)
@@ -82,6 +81,51 @@ class Runtime:
             pipe.set_progress_bar_config(disable=True)
             classes[class_name] = pipe
         return classes[class_name]
+
+    def _make_room(self) -> None:
+        while len(self._loaded) >= self.max_loaded:
+            self._loaded.popitem(last=False)
+            self.free_memory()
+
+    def _modular(self, spec: PipelineSpec, mode: Mode) -> Any:
+        """A modular pipeline (MiniMax-H3): one object per checkpoint whose components are loaded
+        per workflow, so ``transformer_ref`` (subject references) loads only when first needed."""
+        classes = self._loaded.get(spec.name)
+        if classes is None:
+            self._make_room()
+            classes = {"modular": self._load_modular(spec)}
+            self._loaded[spec.name] = classes
+        self._loaded.move_to_end(spec.name)
+        pipe = classes["modular"]
+        workflow = families.info(spec.family).workflows[mode]
+        pipe.load_components(
+            workflow=workflow,
+            pretrained_model_name_or_path=str(spec.weights),  # the index may name a hub id
+            local_files_only=True,
+            **{_dtype_keyword(): self._dtypes(spec)},
+        )
+        if spec.flow_shift is not None:
+            pipe.update_components(scheduler=_shifted(pipe.scheduler, spec.flow_shift))
+        if spec.vae_tiling and getattr(pipe, "vae", None) is not None:
+            pipe.vae.enable_tiling()
+        if spec.cpu_offload is Offload.NONE or self.device == "cpu":
+            pipe.to(self.device)
+        return pipe
+
+    def _load_modular(self, spec: PipelineSpec) -> Any:
+        import diffusers
+
+        library: Any = diffusers  # untyped classes
+        manager = None
+        if spec.cpu_offload is not Offload.NONE and self.device != "cpu":
+            # MiniMax-H3 on one 80 GB card: diffusers' auto offload moves components on demand.
+            manager = library.ComponentsManager()
+            manager.enable_auto_cpu_offload(device=self.device)
+        pipe = library.ModularPipeline.from_pretrained(
+            str(spec.weights), components_manager=manager
+        )
+        pipe.set_progress_bar_config(disable=True)
+        return pipe
 
     def free_memory(self) -> None:
         """Return cached allocator blocks after an unload or an out-of-memory failure."""

@@ -2,9 +2,10 @@
 
 Pure Python (no torch): the registry builds these at start-up, before anything heavy is imported.
 Frame and size rules come from the pipelines themselves (docs/diffusers.md, "Frames and sizes"):
-Wan generates ``4k+1`` frames with sides divisible by 16 (Wan2.2-TI2V-5B: 32); LTX-Video ``8k+1``
-frames with sides divisible by 32. The pipelines round silently on their own, so the engine rounds
-first and knows the real size.
+Wan and SkyReels-V2 generate ``4k+1`` frames with sides divisible by 16 (Wan2.2-TI2V-5B: 32);
+LTX-Video and LTX-2 ``8k+1`` frames with sides divisible by 32; MiniMax-H3 ``17k+5`` frames
+(5 to 15 s at 24 fps) with sides divisible by 32. The pipelines round silently on their own, so
+the engine rounds first and knows the real size.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from reelserve.domain.requests import Mode
 class Family(enum.StrEnum):
     WAN = "wan"  # WanPipeline (T2V), WanImageToVideoPipeline (I2V, first+last)
     LTX = "ltx"  # LTXConditionPipeline (T2V, and conditions at frame 0 / the last frame)
+    MINIMAX_H3 = "minimax-h3"  # MiniMaxH3ModularPipeline: t2va, fl2va, ref2va; stereo sound
+    SKYREELS_V2 = "skyreels-v2"  # SkyReelsV2ImageToVideoPipeline (first frame, + last_image)
+    LTX2 = "ltx2"  # LTX2Pipeline, LTX2ImageToVideoPipeline, LTX2ConditionPipeline; with sound
+    HUNYUANVIDEO15 = "hunyuanvideo15"  # HunyuanVideo15Pipeline / …ImageToVideoPipeline
+    HELIOS = "helios"  # HeliosPipeline: text, or a first frame (``image=``); 32k+1 frames
 
 
 class Offload(enum.StrEnum):
@@ -53,7 +59,10 @@ class PipelineSpec:
     flow_shift: float | None = None  # overrides the scheduler's shift when set
     negative_prompt: str = ""
     max_sequence_length: int | None = None  # None: the pipeline's default
-    frame_step: int  # frames are frame_step·k + 1
+    frame_step: int  # frames are frame_step·k + frame_offset
+    frame_offset: int = 1
+    min_frames: int = 1  # MiniMax-H3: at least 5 s
+    max_frames: int | None = None  # MiniMax-H3: at most 15 s
     size_multiple: int
     dtype: str = "auto"  # auto: bfloat16 on CUDA, float32 on the CPU
     vae_dtype: str | None = None  # None: same as dtype
@@ -62,13 +71,15 @@ class PipelineSpec:
     preload: bool = False
 
 
-def frames_for(duration_s: float, fps: int, step: int) -> int:
-    """The smallest ``step·k + 1`` frame count that lasts at least ``duration_s`` at ``fps``.
+def frames_for(duration_s: float, fps: int, step: int, offset: int = 1, *, minimum: int = 1) -> int:
+    """The smallest ``step·k + offset`` frame count (k ≥ 1) that lasts at least ``duration_s`` at
+    ``fps`` and is at least ``minimum`` frames.
 
-    6 s at 16 fps is 96 frames → 97 (Wan); 6 s at 24 fps is 144 → 145 (LTX).
+    6 s at 16 fps is 96 frames → 97 (Wan); 6 s at 24 fps is 144 → 145 (LTX), → 158 (MiniMax-H3,
+    17k+5); 4 s on MiniMax-H3 is raised to its 5 s minimum: 120 → 124.
     """
-    wanted = max(1, round(duration_s * fps))
-    return step * max(1, math.ceil((wanted - 1) / step)) + 1
+    wanted = max(1, round(duration_s * fps), minimum)
+    return step * max(1, math.ceil((wanted - offset) / step)) + offset
 
 
 def generation_size(

@@ -9,9 +9,11 @@ does not grow with the clip's duration and rendering overlaps encoding.
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from reelserve.adapters.engines.preview.frames import planes_of
@@ -66,9 +68,14 @@ class PreviewEngine:
         crf: int = DEFAULT_CRF,
         threads: int = 0,
         segments: int = 0,
+        stop_at_frame: int | None = None,
     ) -> None:
         self.settings = EncoderSettings(preset=preset, crf=crf, threads=threads)
         self.segments = segments  # 0: one per CPU, each at least two seconds long
+        # A test hook for the crash drills: the first time a clip reaches this frame, the whole
+        # process stops itself (SIGSTOP), as a paused worker would, at a point the drill knows.
+        self._stop_at_frame = stop_at_frame
+        self._stop_once = threading.Event()
 
     def supports(self, mode: Mode) -> bool:
         return mode in (Mode.T2V, Mode.I2V, Mode.FL2V, Mode.S2V)
@@ -81,7 +88,8 @@ class PreviewEngine:
             renderer = build_renderer(job)
             overlays = [watermark(job.width, job.height)] if job.watermark else []
             job.output_path.parent.mkdir(parents=True, exist_ok=True)
-            self._render(_Run(job, renderer, overlays, on_progress, should_cancel))
+            run = _Run(job, renderer, overlays, on_progress, should_cancel, self._stop_here)
+            self._render(run)
         except (TaskCancelled, GenerationFailed):
             raise
         except Exception as error:  # any failure is the task's failure: say which and why
@@ -96,6 +104,11 @@ class PreviewEngine:
             fps=job.fps,
             frame_count=job.frame_count,
         )
+
+    def _stop_here(self, index: int) -> None:
+        if index == self._stop_at_frame and not self._stop_once.is_set():
+            self._stop_once.set()
+            os.kill(os.getpid(), signal.SIGSTOP)
 
     def _render(self, run: _Run) -> None:
         job, total = run.job, run.job.frame_count
@@ -135,8 +148,10 @@ class _Run:
         overlays: list[Overlay],
         on_progress: ProgressCallback,
         should_cancel: CancelCheck,
+        before_frame: Callable[[int], None] = lambda index: None,
     ) -> None:
         self.job = job
+        self.before_frame = before_frame
         self.renderer = renderer
         self.overlays = overlays
         self.on_progress = on_progress
@@ -164,7 +179,8 @@ class _Run:
                 self.error = self.error or error
 
     def _go_on(self, index: int) -> bool:
-        with self._lock:
+        with self._lock:  # held: no other segment thread is reporting progress meanwhile
+            self.before_frame(index)
             if self.error is None and self.should_cancel():
                 self.error = TaskCancelled(
                     f"task {self.job.task_id} cancelled at frame {index}/{self.job.frame_count}"

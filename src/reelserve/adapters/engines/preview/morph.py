@@ -1,4 +1,11 @@
-"""First → last frame: a flow-guided morph, falling back to a cross-fade.
+"""First → last frame: global motion, then a flow-guided morph of the rest, else a cross-fade.
+
+When the last frame is the first one zoomed, shifted or turned (a camera move between them), dense
+flow alone fails on the large displacements and the fallback cross-fade shows double images (two
+suns, two houses). So the global motion comes first: ORB features matched between the two images
+and a similarity (scale, rotation, shift) fitted with RANSAC. Frame ``t`` is seen through the
+fraction ``t`` of that motion (its matrix power: a zoom by ``s`` about a point is at ``s ** t``
+half-way), and dense flow only has to explain what remains. ``global_motion`` is the estimate.
 
 Dense optical flow (OpenCV DIS) is measured both ways between the two images at a reduced size.
 Frame ``t`` warps the first image forward along ``t`` of the first→last flow and the last image
@@ -14,27 +21,34 @@ first image itself does), the whole clip is a cross-fade.
 
 from __future__ import annotations
 
+import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from reelserve.adapters.engines.preview.frames import U8, Planes
+from reelserve.adapters.engines.preview.motion import Matrix
 
 F32 = npt.NDArray[np.float32]
 FLOW_SIDE = 640  # long side of the images the flow is measured on
 CONSISTENCY_PX = 2.0  # forward/backward disagreement (at flow size) where trust falls to 1/e
 MIN_GAIN = 0.10  # the flow must explain at least this much more of the last image than nothing
+MIN_INLIERS = 24  # matched features that agree on one global motion
+MAX_GLOBAL_SCALE = 4.0  # a larger zoom between the two frames is taken for a mismatch
+_EDGE = cv2.BORDER_REPLICATE
 
 
 @dataclass(frozen=True, slots=True)
 class MorphReport:
-    uses_flow: bool
-    plain_error: float  # mean |last - first|, grey levels, at flow size
+    uses_flow: bool  # a global motion or a trusted flow: not a cross-fade
+    plain_error: float  # mean |last - first|, grey levels, at flow size (after the motion)
     flow_error: float  # mean |last - first warped by the flow|
     trusted: float  # fraction of pixels whose flow passed the consistency check
+    motion: Matrix | None = None  # the global similarity first → last, flow-size pixels
 
 
 def _flow(a: U8, b: U8) -> F32:
@@ -53,13 +67,78 @@ def _sample(flow: F32, at_x: F32, at_y: F32) -> F32:
     return sampled.astype(np.float32, copy=False)
 
 
-def measure(first: U8, last: U8) -> tuple[F32, F32, MorphReport]:
-    """Flows first→last and last→first (at flow size, in flow-size pixels), trust folded in."""
-    height, width = first.shape
+def global_motion(a: U8, b: U8) -> Matrix | None:
+    """The similarity ``G`` (3x3, pixels of these images) with ``b(G p) ~ a(p)``: ORB features,
+    cross-checked matches, RANSAC. None when the images share too few features, or ``G`` is
+    implausible for a camera move between two frames."""
+    # small patches and a low corner threshold: frames are at most 640 px and often soft
+    orb = cv2.ORB.create(nfeatures=1500, fastThreshold=5, edgeThreshold=15, patchSize=15)
+    points_a, described_a = orb.detectAndCompute(a, None)
+    points_b, described_b = orb.detectAndCompute(b, None)
+    if described_a is None or described_b is None:
+        return None
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(described_a, described_b)
+    if len(matches) < MIN_INLIERS:
+        return None
+    src = np.array([points_a[m.queryIdx].pt for m in matches], dtype=np.float32)
+    dst = np.array([points_b[m.trainIdx].pt for m in matches], dtype=np.float32)
+    fitted, inliers = cv2.estimateAffinePartial2D(
+        src, dst, method=cv2.RANSAC, ransacReprojThreshold=2.0, maxIters=4000, confidence=0.999
+    )
+    if fitted is None or int(inliers.sum()) < max(MIN_INLIERS, 0.25 * len(matches)):
+        return None
+    matrix: Matrix = np.vstack([fitted, [0.0, 0.0, 1.0]]).astype(np.float64)
+    scale = math.sqrt(abs(float(np.linalg.det(matrix[:2, :2]))))
+    return matrix if 1 / MAX_GLOBAL_SCALE <= scale <= MAX_GLOBAL_SCALE else None
+
+
+def similarity_power(matrix: Matrix, t: float) -> Matrix:
+    """``matrix ** t`` for a similarity: scale ``s ** t`` and angle ``t θ`` about the same fixed
+    point (a pure shift: ``t`` of it). ``t = 0`` is the identity, ``t = 1`` the matrix itself."""
+    linear, shift = matrix[:2, :2], matrix[:2, 2]
+    scale = math.sqrt(abs(float(np.linalg.det(linear))))
+    angle = math.atan2(linear[1, 0], linear[0, 0])
+    cos, sin = math.cos(angle * t), math.sin(angle * t)
+    part = scale**t * np.array([[cos, -sin], [sin, cos]])
+    rest = np.eye(2) - linear
+    if np.abs(rest).max() < 1e-9:  # no scale, no turn: a shift
+        moved = t * shift
+    else:  # the fixed point c = (I - M)^-1 d stays put: d_t = (I - M_t) c
+        moved = (np.eye(2) - part) @ np.linalg.solve(rest, shift)
+    result: Matrix = np.eye(3)
+    result[:2, :2], result[:2, 2] = part, moved
+    return result
+
+
+def _flow_size(width: int, height: int) -> tuple[int, int]:
     scale = min(1.0, FLOW_SIDE / max(width, height))
-    size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    return max(8, round(width * scale)), max(8, round(height * scale))
+
+
+def measure(first: U8, last: U8) -> tuple[F32, F32, MorphReport]:
+    """Flows first→last and last→first (at flow size, in flow-size pixels), trust folded in,
+    between the first image moved by the global motion (``report.motion``) and the last."""
+    size = _flow_size(first.shape[1], first.shape[0])
     a: U8 = cv2.resize(first, size, interpolation=cv2.INTER_AREA).astype(np.uint8, copy=False)
     b: U8 = cv2.resize(last, size, interpolation=cv2.INTER_AREA).astype(np.uint8, copy=False)
+    motion = global_motion(a, b)
+    if motion is not None:
+        moved = cv2.warpAffine(a, motion[:2], size, flags=cv2.INTER_LINEAR, borderMode=_EDGE)
+        if _error(moved, b) < _error(a, b) * (1.0 - MIN_GAIN):
+            a = moved.astype(np.uint8, copy=False)
+        else:
+            motion = None  # the fit explains nothing: leave it to the flow
+    forward, backward, report = _residual(a, b, size)
+    report = replace(report, motion=motion, uses_flow=report.uses_flow or motion is not None)
+    return forward, backward, report
+
+
+def _error(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
+    return float(np.mean(np.abs(a.astype(np.float32) - b)))
+
+
+def _residual(a: U8, b: U8, size: tuple[int, int]) -> tuple[F32, F32, MorphReport]:
+    """The dense flows between ``a`` and ``b``, zero where (or when) they are not trusted."""
     forward, backward = _flow(a, b), _flow(b, a)
     xs, ys = _grid(*size)
     # a pixel of A goes to x + f(x); coming back from there must return to x
@@ -77,8 +156,7 @@ def measure(first: U8, last: U8) -> tuple[F32, F32, MorphReport]:
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    plain = float(np.mean(np.abs(a.astype(np.float32) - b)))
-    followed = float(np.mean(np.abs(predicted.astype(np.float32) - b)))
+    plain, followed = _error(a, b), _error(predicted, b)
     trusted = float(np.mean(trust_b > 0.5))
     uses_flow = plain > 0.5 and followed <= plain * (1.0 - MIN_GAIN) and trusted > 0.25
     report = MorphReport(
@@ -93,10 +171,15 @@ def measure(first: U8, last: U8) -> tuple[F32, F32, MorphReport]:
 class _PlaneMorph:
     """Per-plane warping state: full-size displacement fields and reusable map buffers."""
 
-    def __init__(self, first: U8, last: U8, forward: F32, backward: F32) -> None:
+    def __init__(
+        self, first: U8, last: U8, forward: F32, backward: F32, motion: Matrix | None
+    ) -> None:
         height, width = first.shape
         fh, fw = forward.shape[:2]
         sx, sy = width / fw, height / fh
+        # flow-size pixel -> this plane's pixel (pixel centres: p = (q + 0.5) s - 0.5)
+        to_plane = np.array([[sx, 0, 0.5 * sx - 0.5], [0, sy, 0.5 * sy - 0.5], [0, 0, 1]])
+        self.motion = None if motion is None else to_plane @ motion @ np.linalg.inv(to_plane)
 
         def upscale(flow: F32, index: int, factor: float) -> F32:
             resized = cv2.resize(flow[..., index], (width, height), interpolation=cv2.INTER_LINEAR)
@@ -122,9 +205,29 @@ class _PlaneMorph:
 
     def render(self, t: float, target: U8) -> None:
         s = self._buffers()
-        self._pull(self.first, self.fx, self.fy, -t, s, s.warped_a)  # forward along t
-        self._pull(self.last, self.bx, self.by, t - 1.0, s, s.warped_b)  # back along 1 - t
+        if self.motion is None:
+            self._pull(self.first, self.fx, self.fy, -t, s, s.warped_a)  # forward along t
+            self._pull(self.last, self.bx, self.by, t - 1.0, s, s.warped_b)  # back along 1 - t
+        else:
+            self._moved(t, s)
         cv2.addWeighted(s.warped_a, 1.0 - t, s.warped_b, t, 0.0, dst=target)
+
+    def _moved(self, t: float, s: _Scratch) -> None:
+        """The same morph seen through ``t`` of the global motion: output pixel ``p`` is at
+        ``q = G^(1-t) p`` in the last image's frame, where the residual flows live; the first
+        image is reached from there through ``G^-1``."""
+        assert self.motion is not None
+        qx, qy = _affine(similarity_power(self.motion, 1.0 - t), self.gx, self.gy)
+
+        def at_q(field: F32) -> F32:
+            return _sample(field, qx, qy)
+
+        back: Matrix = np.linalg.inv(self.motion).astype(np.float64)
+        ax, ay = _affine(back, qx - t * at_q(self.fx), qy - t * at_q(self.fy))
+        _remap(self.first, ax, ay, s.warped_a)
+        _remap(
+            self.last, qx + (t - 1.0) * at_q(self.bx), qy + (t - 1.0) * at_q(self.by), s.warped_b
+        )
 
     def _pull(
         self, image: U8, flow_x: F32, flow_y: F32, amount: float, s: _Scratch, dst: U8
@@ -135,6 +238,17 @@ class _PlaneMorph:
         cv2.remap(
             image, s.map_x, s.map_y, cv2.INTER_LINEAR, dst=dst, borderMode=cv2.BORDER_REPLICATE
         )
+
+
+def _affine(matrix: Matrix, xs: F32, ys: F32) -> tuple[F32, F32]:
+    """The affine ``matrix`` applied to every point (xs, ys)."""
+    a, b, c = (float(v) for v in matrix[0])
+    d, e, f = (float(v) for v in matrix[1])
+    return (a * xs + b * ys + c).astype(np.float32), (d * xs + e * ys + f).astype(np.float32)
+
+
+def _remap(image: U8, map_x: F32, map_y: F32, dst: U8) -> None:
+    cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, dst=dst, borderMode=_EDGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +265,7 @@ class Morph:
     def __init__(self, first: Planes, last: Planes) -> None:
         forward, backward, self.report = measure(first.y, last.y)
         self._planes = [
-            _PlaneMorph(a, b, forward, backward)
+            _PlaneMorph(a, b, forward, backward, self.report.motion)
             for a, b in ((first.y, last.y), (first.u, last.u), (first.v, last.v))
         ]
         self._first, self._last = first, last

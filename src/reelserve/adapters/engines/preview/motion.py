@@ -39,14 +39,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from reelserve.domain.camera import CameraMove, CameraPlan
+from reelserve.domain.camera import DOLLY, TRACKING_PUSH, ZOOM, CameraMove, CameraPlan
 
 Matrix = npt.NDArray[np.float64]
 
 SLIDE = 0.14  # truck / pedestal: fraction of the frame the content travels in one segment
 TURN = 0.14  # pan / tilt: the same travel at the centre, made by a rotation
-DOLLY = 1.30  # push in: magnification after one segment
-ZOOM = 1.40  # zoom in: magnification after one segment
 FOCAL = 1.1  # focal length in frame widths (about 49 degrees across)
 DEFAULT_PUSH = 1.06  # an empty plan: a slow push in, so a still image still feels alive
 SHAKE_SHIFT = 0.012  # handheld amplitude, fraction of the frame's short side
@@ -132,7 +130,7 @@ class CameraPath:
                 self._shake.apply(state, local, self.time_seconds(local), min(w, h))
             case m.TRACKING_SHOT:
                 state.tx -= 0.10 * w * p  # the subject walks right; the world slides left
-                state.dolly += math.log(1.06) * p
+                state.dolly += math.log(TRACKING_PUSH) * p
                 bob = math.sin(2 * math.pi * 1.8 * self.time_seconds(local))
                 state.ty += 0.004 * h * bob * _envelope(local)
             case m.STATIC_SHOT:
@@ -208,20 +206,22 @@ def apply_points(matrix: Matrix, points: npt.NDArray[np.float64]) -> npt.NDArray
     return result
 
 
-def cover_zoom(path: CameraPath) -> float:
-    """The smallest magnification of the still (>= 1) that keeps every frame of the path filled:
-    each output corner, mapped back into the content, must land inside the picture."""
+def frame_cover(path: CameraPath, index: int) -> float:
+    """The smallest magnification of the still (>= 1) that keeps frame ``index`` filled: each
+    output corner, mapped back into the content, must land inside the picture."""
     half_w, half_h = path.width / 2, path.height / 2
     corners = np.array([[-half_w, -half_h], [half_w, -half_h], [half_w, half_h], [-half_w, half_h]])
-    need = 1.0
-    for index in range(path.frame_count):
-        seen = apply_points(inverse(path.forward(index)), corners)
-        need = max(
-            need,
-            float(np.max(np.abs(seen[:, 0]) / half_w)),
-            float(np.max(np.abs(seen[:, 1]) / half_h)),
-        )
-    return need
+    seen = apply_points(inverse(path.forward(index)), corners)
+    return max(
+        1.0,
+        float(np.max(np.abs(seen[:, 0]) / half_w)),
+        float(np.max(np.abs(seen[:, 1]) / half_h)),
+    )
+
+
+def cover_zoom(path: CameraPath) -> float:
+    """One magnification of the still that keeps every frame of the path filled."""
+    return max(frame_cover(path, index) for index in range(path.frame_count))
 
 
 def inverse(matrix: Matrix) -> Matrix:

@@ -20,6 +20,18 @@ from reelserve.adapters.engines.preview.frames import Planes
 
 F32 = npt.NDArray[np.float32]
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+# Fonts with Chinese, Japanese and Korean glyphs (DejaVu has none), where distributions put them:
+# Debian's fonts-wqy-zenhei (`make system-deps`) and fonts-noto-cjk, Fedora's, macOS's.
+CJK_FONTS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc"),
+    Path("/System/Library/Fonts/PingFang.ttc"),
+)
+MISSING_GLYPH = "\U0010fffd"  # a private-use code point no font draws: its box is .notdef
 
 FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
@@ -32,6 +44,39 @@ def font(size: int, *, bold: bool = False) -> FontType:
         if (folder / name).exists():
             return ImageFont.truetype(str(folder / name), size)
     return ImageFont.load_default(size=size)
+
+
+@functools.lru_cache(maxsize=32)
+def cjk_font(size: int) -> FontType | None:
+    """The first installed font of ``CJK_FONTS`` (None when there is none)."""
+    for path in CJK_FONTS:
+        if path.exists():
+            return ImageFont.truetype(str(path), size)
+    return None
+
+
+def _glyph(face: FontType, char: str) -> bytes:
+    mask = face.getmask(char)
+    return bytes(mask.size) + bytes(mask)
+
+
+def missing_glyphs(face: FontType, text: str) -> str:
+    """The characters of ``text`` that ``face`` would draw as its .notdef box."""
+    notdef = _glyph(face, MISSING_GLYPH)
+    chars = dict.fromkeys(c for c in text if not c.isspace())
+    return "".join(c for c in chars if _glyph(face, c) == notdef)
+
+
+def font_for(text: str, size: int) -> tuple[FontType, str]:
+    """A font that draws ``text``: DejaVu, else a CJK font for what DejaVu lacks; and the
+    characters that neither has (empty when every one is drawn)."""
+    face = font(size)
+    missing = missing_glyphs(face, text)
+    if missing and (wide := cjk_font(size)) is not None:
+        still_missing = missing_glyphs(wide, missing)
+        if len(still_missing) < len(missing):
+            return wide, still_missing
+    return face, missing
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,16 +10,20 @@ reviewing the clip sees what was asked for. The same prompt and seed always give
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import textwrap
+import unicodedata
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter
 
 from reelserve.adapters.engines.preview.frames import U8, cover
-from reelserve.adapters.engines.preview.overlay import Overlay, font
+from reelserve.adapters.engines.preview.overlay import Overlay, font, font_for
 from reelserve.adapters.engines.preview.themes import RGB, Theme, theme_for
+
+logger = logging.getLogger(__name__)
 
 
 def _rng(prompt: str, seed: int) -> random.Random:
@@ -198,12 +202,16 @@ def _place_subject(image: Image.Image, subject: U8) -> None:
 def caption(prompt: str, camera: str, width: int, height: int) -> Overlay:
     """The prompt as a readable caption card along the bottom, with the camera plan in words."""
     size = max(12, round(height / 26))
-    face, small = font(size), font(max(10, round(size * 0.7)), bold=True)
-    chars = max(20, int(width * 0.8 / (size * 0.55)))
-    lines = textwrap.wrap(
-        " ".join(prompt.split()) or "(no prompt)", chars, max_lines=3, placeholder=" …"
-    )
+    text = " ".join(prompt.split()) or "(no prompt)"
+    face, missing = font_for(text, size)
+    small = font(max(10, round(size * 0.7)), bold=True)
+    wide = any(unicodedata.east_asian_width(c) in "WF" for c in text)
+    chars = max(10 if wide else 20, int(width * 0.8 / (size * (1.0 if wide else 0.55))))
+    lines = textwrap.wrap(text, chars, max_lines=3, placeholder=" …")
     tag = "STORYBOARD PREVIEW" + (f" · {camera}" if camera else "")
+    if missing:  # say so on the card rather than draw boxes silently
+        tag = f"NO FONT FOR {len(missing)} CHARACTERS (install fonts-noto-cjk) · {tag}"
+        logger.warning("preview caption: no installed font draws %a", missing[:40])
     line_h = round(size * 1.3)
     pad = round(size * 0.7)
     box_w = round(width * 0.86)
