@@ -16,6 +16,7 @@ from typing import Any
 
 from reelserve.bootstrap import Container, build
 from reelserve.logs import configure
+from reelserve.services.delivery_pool import DeliveryPool
 from reelserve.services.execution import Executor, WorkerStats
 from reelserve.services.slots import Slots
 from reelserve.settings import Settings
@@ -114,16 +115,26 @@ class WorkerPool:
 
     def _push(self) -> None:
         """Deliver due callback pushes (the outbox); retries wait in the rows, not here."""
+        settings = self._container.settings
         webhooks = self._container.webhooks
-        interval = self._container.settings.webhook_poll_s
+        pool = None
+        if settings.webhook_concurrency > 1:
+            pool = DeliveryPool(
+                webhooks,
+                threads=settings.webhook_concurrency,
+                per_receiver=settings.webhook_per_receiver,
+                per_key=settings.webhook_per_key,
+            )
         while not self._stop.is_set():
             try:
-                sent = webhooks.deliver_due()
+                sent = pool.dispatch() if pool else webhooks.deliver_due()
             except Exception:
                 log.exception("webhook delivery failed")
                 sent = 0
             if not sent:
-                self._stop.wait(interval)
+                self._stop.wait(settings.webhook_poll_s)
+        if pool:
+            pool.close()
 
     def join_forever(self) -> None:
         try:

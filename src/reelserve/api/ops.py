@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelserve import __version__
 from reelserve.api.deps import ContainerDep
-from reelserve.logs import task_context
+from reelserve.logs import current_trace_id, task_context
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("reelserve.access")
@@ -29,7 +29,7 @@ def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__, "pid": os.getpid()})
 
 
-def _storage_ok(container: ContainerDep) -> str | None:
+def _storage_problem(container: ContainerDep) -> str | None:
     try:
         container.files.check()
     except Exception as error:  # a bucket gone, credentials refused, a folder not writable
@@ -38,11 +38,16 @@ def _storage_ok(container: ContainerDep) -> str | None:
 
 
 def _readiness(container: ContainerDep) -> dict[str, str]:
-    """Each dependency's state: "ok" or what went wrong."""
-    return {
-        "database": container.health.problem() or "ok",
-        "storage": _storage_ok(container) or "ok",
+    """Each dependency's state: "ok" or "unavailable". The driver's or the store's text names
+    hosts, users, buckets and paths: the log has it, the answer does not."""
+    problems = {
+        "database": container.health.problem(),
+        "storage": _storage_problem(container),
     }
+    for part, problem in problems.items():
+        if problem:
+            log.warning("readiness: the %s does not answer: %s", part, problem)
+    return {part: "unavailable" if problem else "ok" for part, problem in problems.items()}
 
 
 @router.get(
@@ -62,7 +67,7 @@ def _readiness(container: ContainerDep) -> dict[str, str]:
                     "example": {
                         "status": "unavailable",
                         "database": "ok",
-                        "storage": "ClientError: An error occurred (404) … HeadBucket …",
+                        "storage": "unavailable",
                     }
                 }
             }
@@ -91,8 +96,24 @@ def _task_id_of(path: str, query: str) -> str | None:
     return None
 
 
+def _facts(scope: Scope, ms: float, task_id: str | None) -> dict[str, object]:
+    """What an access line carries besides the request line: time taken, trace id, the caller's
+    address and (once authenticated) key id."""
+    facts: dict[str, object] = {"ms": ms, "trace_id": current_trace_id.get()}
+    if task_id:
+        facts["task_id"] = task_id
+    client = scope.get("client")
+    if client:
+        facts["client"] = client[0]
+    key_id = scope.get("state", {}).get("key_id")
+    if key_id:
+        facts["key_id"] = key_id
+    return facts
+
+
 class AccessLog:
-    """One access line per request (method, path, status, ms), carrying the task id if any.
+    """One access line per request (method, path, status, ms, trace id, client address, key id),
+    carrying the task id if any.
 
     Plain ASGI rather than ``BaseHTTPMiddleware`` so that event streams pass through untouched.
     """
@@ -121,5 +142,5 @@ class AccessLog:
                 await self.app(scope, receive, sending)
             finally:
                 ms = round((time.perf_counter() - started) * 1000, 1)
-                extra = {"ms": ms, "task_id": task_id} if task_id else {"ms": ms}
-                log.info("%s %s %s", scope.get("method"), path, status, extra=extra)
+                facts = _facts(scope, ms, task_id)
+                log.info("%s %s %s", scope.get("method"), path, status, extra=facts)

@@ -6,7 +6,9 @@
      ├── InvalidParams (2013)            every request-rule violation, all at once
      │    └── CallbackCheckFailed (2013) the callback challenge was not echoed in time
      ├── NotFound (2013)                 unknown task or file, or another key's
-     ├── Unauthorized (1004)             missing, unknown or revoked API key
+     ├── NoRoute (2013)                  no such path, or not with this method
+     ├── Unauthorized (1004)             missing, malformed or revoked API key
+     │    └── InvalidApiKey (2049)       a well-formed key that is no key of ours
      ├── RateLimited (1002)              requests per minute, or tasks in flight, over the limit
      ├── InsufficientBalance (1008)
      ├── SensitiveInput (1026)
@@ -72,9 +74,22 @@ class NotFound(ReelserveError):
         super().__init__(f"{what} not found: {ident!r}")
 
 
+class NoRoute(ReelserveError):
+    code = 2013
+    prefix = "invalid params"
+
+
 class Unauthorized(ReelserveError):
     code = 1004
     prefix = "authentication failed"
+
+
+class InvalidApiKey(Unauthorized):
+    """MINIMAX_API.md §8: create answers 2049 ``invalid api key``; query and retrieve list only
+    1004, so the API turns this back into a plain ``Unauthorized`` there."""
+
+    code = 2049
+    prefix = "invalid api key"
 
 
 class RateLimited(ReelserveError):

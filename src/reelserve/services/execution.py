@@ -238,9 +238,11 @@ class Executor:
         except ReelserveError as error:
             self._end(task, token, Failure(code=error.code, message=error.status_msg, kind=_ENGINE))
             return
-        except Exception as error:  # an engine bug must fail the task, never leave it stuck
+        except Exception:  # an engine bug must fail the task, never leave it stuck
             log.exception("task %s failed", task.id)
-            message = f"unknown error, generation failed: {type(error).__name__}: {error}"
+            # The exception's text is the engine's internals (OpenCV, torch, paths): logged
+            # above with the task id, never shown to the client.
+            message = "unknown error, generation failed (an internal engine error; retry later)"
             self._end(task, token, Failure(code=1000, message=message, kind=_ENGINE))
             return
         if watch.cancelled and not watch.lost:

@@ -315,6 +315,18 @@ class MemoryTaskRepository:
                 if t.status is TaskStatus.QUEUED and (t.created_at, t.id) < place
             )
 
+    def cancel_owned(self, owner_key_id: str, now: datetime, *, queued: bool = True) -> int:
+        with self._db.lock:
+            mine = [t for t in self._db.tasks.values() if t.owner_key_id == owner_key_id]
+            cancelled = 0
+            for task in mine:
+                if task.status is TaskStatus.QUEUED and not queued:
+                    continue
+                if task.status is TaskStatus.QUEUED or task.status.active:
+                    self.request_cancel(task.id, owner_key_id, now)
+                    cancelled += task.status is TaskStatus.QUEUED
+            return cancelled
+
     def request_cancel(self, task_id: str, owner_key_id: str, now: datetime) -> Task | None:
         with self._db.lock:
             task = self.get(task_id, owner_key_id)

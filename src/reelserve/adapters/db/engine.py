@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,17 +10,34 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(make_url(url).database)
         engine = create_engine(url, pool_size=16, max_overflow=32, pool_timeout=30)
         _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True)
+
+
+def _private_sqlite_file(database: str | None) -> None:
+    """Create the database file 0600 (or make an existing one so) before SQLite opens it:
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say that the folder is missing
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    for suffix in ("-wal", "-shm"):  # left by an older version or a crash
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            extra.chmod(0o600)
 
 
 def _tune_sqlite(engine: Engine) -> None:

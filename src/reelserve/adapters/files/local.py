@@ -1,4 +1,8 @@
-"""LocalFileStore: files on the local disk under the data dir, written atomically."""
+"""LocalFileStore: files on the local disk under the data dir, written atomically.
+
+Stored files are 0600 and folders 0700 whatever the process umask: a video and its inputs belong
+to one API key, not to every local user (issue 16 item 6).
+"""
 
 from __future__ import annotations
 
@@ -13,25 +17,29 @@ from typing import BinaryIO
 from reelserve.adapters.files.keys import ChunkReader, buffered, checked_key, checked_range
 from reelserve.domain.files import StoredObject
 
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
 
 class LocalFileStore:
     def __init__(self, root: Path) -> None:
         self._root = root.resolve()
-        self._root.mkdir(parents=True, exist_ok=True)
+        self._root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
         return self._root.joinpath(*checked_key(key))
 
     def put(self, key: str, source: Path | bytes) -> int:
         target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
-            staging = Path(part.name)
+            staging = Path(part.name)  # created 0600 by mkstemp
             if isinstance(source, bytes):
                 part.write(source)
         try:
             if isinstance(source, Path):
                 _move_or_copy(source, staging)
+            os.chmod(staging, FILE_MODE)  # an engine's render was written under the umask
             os.replace(staging, target)
         finally:
             staging.unlink(missing_ok=True)
