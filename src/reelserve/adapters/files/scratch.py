@@ -14,7 +14,7 @@ class LocalScratch:
         """``root``: where the folders go (None: the system temp folder)."""
         self._root = root
         if root is not None:
-            root.mkdir(parents=True, exist_ok=True)
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)  # renders are private too
 
     @contextmanager
     def workdir(self) -> Iterator[Path]:
