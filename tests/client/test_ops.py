@@ -30,7 +30,7 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient, container: Containe
         broken.dispose()
         container.health = healthy
     assert down.status_code == 503  # the driver's text is logged, not answered (issue 16 §15)
-    assert down.json() == {"status": "unavailable", "database": "unavailable"}
+    assert down.json() == {"status": "unavailable", "database": "unavailable", "storage": "ok"}
 
 
 def samples(text: str) -> dict[str, float]:
