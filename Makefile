@@ -21,7 +21,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml client/pyproject.toml
 # CPU torch first: this exact version resolves to a CPU build; an open range pulls CUDA wheels.
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install --quiet "torch==2.13.0"
-	$(PIP) install --quiet -e ".[dev,diffusion]" -e client
+	$(PIP) install --quiet -e ".[dev,diffusion,s3,ray]" -e client
 	touch $@
 
 install: $(VENV)/.installed

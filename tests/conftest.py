@@ -16,6 +16,7 @@ from PIL import Image
 from reelserve.bootstrap import Container, build
 from reelserve.settings import Settings
 from tests.support.postgres import PostgresServer, start_postgres
+from tests.support.s3 import s3_bucket, s3_server  # noqa: F401 (fixtures)
 
 # Property tests draw the same examples on every run, so `make test` cannot flake;
 # HYPOTHESIS_PROFILE=explore draws new ones (run it when changing rules, and keep what it finds).

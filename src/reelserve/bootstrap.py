@@ -26,7 +26,8 @@ from reelserve.adapters.db.engine import OUTAGE_ERRORS, PoolSizes, make_engine, 
 from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.engines.upstream import RelayRuntime, bind_relay
-from reelserve.adapters.files.local import LocalFileStore
+from reelserve.adapters.files.factory import file_store_for
+from reelserve.adapters.files.scratch import LocalScratch
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.media.stills import AvStills
 from reelserve.adapters.net.fetch import HttpImageFetcher
@@ -48,7 +49,7 @@ from reelserve.ports import (
     Wakeups,
 )
 from reelserve.services.downloads import DownloadSigner
-from reelserve.services.execution import Executor, LeaseTimes
+from reelserve.services.execution import Executor, LeaseTimes, WorkerStats
 from reelserve.services.keys import KeyService
 from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
@@ -110,18 +111,22 @@ class Container:
         devices = [models for models, _ in self.router.device_groups()]
         return plan_slots(models, devices, catalog.MODELS, on_free=self.wakeups.interrupt)
 
-    def executor(self, worker_id: str, slots: Slots | None = None) -> Executor:
+    def executor(
+        self, worker_id: str, slots: Slots | None = None, stats: WorkerStats | None = None
+    ) -> Executor:
         return Executor(
             tasks=self.queue,
             files=self.files,
             engine_for=self.router.engine_for,
             clock=self.clock,
             worker_id=worker_id,
+            scratch=LocalScratch(self.settings.resolved_scratch_dir),
             times=LeaseTimes(
                 lease_for=timedelta(seconds=self.settings.lease_s),
                 heartbeat_every=timedelta(seconds=self.settings.heartbeat_s),
             ),
             slots=slots,
+            stats=stats,
         )
 
     def close(self) -> None:
@@ -169,6 +174,16 @@ def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddre
     ]
 
 
+def build_files(settings: Settings) -> FileStore:
+    """The file store that ``REELSERVE_STORAGE_URL`` names (local folder or S3 bucket)."""
+    return file_store_for(
+        settings.resolved_storage_url,
+        download_ttl=timedelta(seconds=settings.download_url_ttl_s),
+        s3_public_endpoint=settings.storage_public_endpoint,
+        multipart_threshold=settings.storage_multipart_mb * 1024 * 1024,
+    )
+
+
 def private_data_dir(path: Path) -> None:
     """Create the data dir 0700, or take group and other access away from an existing one: it
     holds the database (every key's webhook secret), the signing secret and every video."""
@@ -196,7 +211,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         migrate(database)
     clock = SystemClock()
     stores = sql_stores(database)
-    files = LocalFileStore(Path(settings.data_dir) / "files")
+    files = build_files(settings)
     networks = allowed_networks(settings)
     lookups = Lookups(
         per_key=settings.dns_lookups_per_key,

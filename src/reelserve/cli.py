@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +17,8 @@ from reelserve.settings import Settings
 
 if TYPE_CHECKING:
     from reelserve.bootstrap import Container
+    from reelserve.fleet import FleetOptions
+    from reelserve.worker import WorkerPool
 
 app = typer.Typer(
     help="reelserve: a self-hosted MiniMax-compatible video generation server.",
@@ -59,6 +63,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     data_dir: DataDir = None,
     workers: Annotated[int | None, typer.Option(help="In-process worker threads.")] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port (the worker threads still run once, here).",
+        ),
+    ] = None,
     ssl_certfile: Annotated[
         Path | None,
         typer.Option(help="PEM certificate: serve HTTPS directly. Env: REELSERVE_SSL_CERTFILE."),
@@ -70,7 +81,6 @@ def serve(
 ) -> None:
     """Start the API server with in-process workers."""
     from reelserve.api import serving
-    from reelserve.api.app import create_app
     from reelserve.worker import WorkerPool
 
     settings = _settings(
@@ -78,6 +88,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        processes=processes,
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
     )
@@ -92,14 +103,16 @@ def serve(
         )
     pool = WorkerPool(container, settings.workers)
     pool.start()
+    _worker_metrics(settings.worker_metrics_port, pool)
     _warn_if_unreachable_urls(settings)
     scheme = "https" if settings.ssl_certfile else "http"
     console.print(
         f"reelserve listening on {scheme}://{settings.host}:{settings.port} "
-        f"(data: {settings.data_dir}, workers: {settings.workers})"
+        f"(data: {settings.data_dir}, API processes: {settings.processes}, "
+        f"workers: {settings.workers})"
     )
     try:
-        serving.run(create_app(container), settings)
+        serving.serve(container, settings)
     finally:
         pool.stop()
         container.close()
@@ -159,7 +172,22 @@ def _serves(models: list[str] | None) -> frozenset[str] | None:
 @app.command()
 def worker(
     data_dir: DataDir = None,
-    count: Annotated[int, typer.Option(help="Worker threads in this process.")] = 1,
+    count: Annotated[int, typer.Option(help="Worker threads (task slots) per process.")] = 1,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve per-worker Prometheus metrics on this port.")
+    ] = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Run the workers as Ray actors.")] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="Ray cluster to join (auto, ray://host:10001); default: a local Ray."),
+    ] = None,
+    replicas: Annotated[int, typer.Option(min=0, help="Ray replicas (actors) to start.")] = 1,
+    gpus_per_replica: Annotated[
+        float, typer.Option(min=0, help="GPUs Ray reserves for each replica.")
+    ] = 1.0,
+    cpus_per_replica: Annotated[
+        float, typer.Option(min=0, help="CPUs Ray reserves for each replica.")
+    ] = 1.0,
     models: Annotated[
         list[str] | None,
         typer.Option(
@@ -167,20 +195,77 @@ def worker(
             help="Claim only tasks of this model (repeat for several; default: every model).",
         ),
     ] = None,
+    autoscale_max: Annotated[
+        int | None,
+        typer.Option(help="Grow up to this many replicas from the queue depth (min: --replicas)."),
+    ] = None,
 ) -> None:
-    """Run workers as a separate process on the same data (database and files)."""
+    """Run workers as a separate process on the same data (database and files), or as a fleet
+    of Ray actors (--ray)."""
+    serves = _serves(models)
+    settings = _settings(data_dir, worker_metrics_port=metrics_port)
+    _logging(settings.log_level)
+    if ray:
+        from reelserve.fleet import FleetOptions
+
+        options = FleetOptions(
+            address=ray_address,
+            replicas=replicas,
+            gpus_per_replica=gpus_per_replica,
+            cpus_per_replica=cpus_per_replica,
+            threads=count,
+            models=tuple(sorted(serves or ())),
+            autoscale_max=autoscale_max,
+            metrics_port=settings.worker_metrics_port,
+        )
+        _run_ray_workers(settings, options)
+        return
+    _run_local_workers(settings, count, serves)
+
+
+def _until_stopped() -> threading.Event:
+    """An event set by SIGTERM (and Ctrl-C is turned into the same)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
+
+
+def _run_local_workers(settings: Settings, count: int, serves: frozenset[str] | None) -> None:
     from reelserve.worker import WorkerPool, build_when_reachable
 
-    serves = _serves(models)
-    settings = _settings(data_dir)
-    _logging(settings.log_level)
     container = build_when_reachable(settings)
     pool = WorkerPool(container, count, models=serves)
     pool.start()
+    _worker_metrics(settings.worker_metrics_port, pool)
     which = ", ".join(sorted(serves)) if serves else "every model"
     console.print(f"reelserve worker running {count} thread(s) on {settings.data_dir} ({which})")
     pool.join_forever()
     container.close()
+
+
+def _worker_metrics(port: int | None, pool: WorkerPool) -> None:
+    if port is not None:
+        from reelserve.worker_metrics import serve_worker_metrics
+
+        serve_worker_metrics(port, lambda: {pool.name: pool.snapshot()})
+
+
+def _run_ray_workers(settings: Settings, options: FleetOptions) -> None:
+    from reelserve.adapters.ray.fleet import RayFleet
+    from reelserve.bootstrap import build
+    from reelserve.fleet import run_fleet
+
+    build(settings).close()  # migrate once here, not in every replica
+    RayFleet.connect(options.address)
+    stop = _until_stopped()  # after Ray's start, which sets its own SIGTERM handler
+    console.print(
+        f"reelserve Ray fleet: {options.replicas} replica(s), "
+        f"{options.gpus_per_replica} GPU(s) each, on {options.address or 'a local Ray'}"
+    )
+    try:
+        run_fleet(settings, options, stop)
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @app.command()

@@ -54,6 +54,26 @@ class Settings(BaseSettings):
     db_statement_timeout_s: float = Field(
         5.0, gt=0, description="PostgreSQL: longest a statement may run, in seconds."
     )
+    storage_url: str | None = Field(
+        None,
+        description="Where output and input files are stored: file:///absolute/path (local "
+        "disk) or s3://bucket/prefix (extra 's3'; endpoint, region and credentials from the "
+        "standard AWS settings such as AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID); "
+        "default: the 'files' folder in the data dir.",
+    )
+    storage_public_endpoint: str | None = Field(
+        None,
+        description="S3 endpoint that clients reach, for presigned download URLs, when it is "
+        "not AWS_ENDPOINT_URL (e.g. a bucket on a private network name); default: the same.",
+    )
+    storage_multipart_mb: int = Field(
+        16, ge=5, description="Files above this size (MiB) go to S3 as multipart uploads."
+    )
+    scratch_dir: Path | None = Field(
+        None,
+        description="Local folder where engines render before the result is stored; default: "
+        "'scratch' in the data dir.",
+    )
     host: str = Field("127.0.0.1", description="Address `reelserve serve` listens on.")
     port: int = Field(8000, description="Port `reelserve serve` listens on.")
     public_url: str | None = Field(
@@ -100,8 +120,19 @@ class Settings(BaseSettings):
         description="Lifetime of signed download URLs in seconds (at least 1 h; MiniMax's "
         "observed 9 h by default).",
     )
+    processes: int = Field(
+        1,
+        ge=1,
+        description="API processes `reelserve serve` runs on its port (uvicorn workers); the "
+        "worker threads run once per serve, in the parent process, whatever this is.",
+    )
     workers: int = Field(
         1, ge=0, description="In-process worker threads started by `reelserve serve` (0: none)."
+    )
+    worker_metrics_port: int | None = Field(
+        None,
+        description="Port where a process running workers (`serve`, `worker`, the Ray driver) "
+        "serves per-worker Prometheus metrics (claims, busy slots, lease losses); none: off.",
     )
     lease_s: float = Field(30.0, gt=0, description="Worker lease length in seconds.")
     heartbeat_s: float = Field(
@@ -260,3 +291,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'reelserve.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or (self.data_dir / "files").resolve().as_uri()
+
+    @property
+    def resolved_scratch_dir(self) -> Path:
+        return self.scratch_dir or self.data_dir / "scratch"

@@ -13,10 +13,13 @@ import socket
 import threading
 import time
 from collections.abc import Collection
+from typing import Any
 
 from reelserve.bootstrap import Container, build
+from reelserve.logs import configure
 from reelserve.services.delivery_pool import DeliveryPool
-from reelserve.services.execution import Executor
+from reelserve.services.execution import Executor, WorkerStats
+from reelserve.services.slots import Slots
 from reelserve.settings import Settings
 
 log = logging.getLogger("reelserve.worker")
@@ -61,14 +64,22 @@ class WorkerPool:
     """
 
     def __init__(
-        self, container: Container, count: int, *, models: Collection[str] | None = None
+        self,
+        container: Container,
+        count: int,
+        *,
+        models: Collection[str] | None = None,
+        name: str | None = None,
     ) -> None:
+        """``name``: how this pool's worker ids begin (default: host:pid)."""
         self._container = container
         self._count = count
         self._models = models
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._prefix = f"{socket.gethostname()}:{os.getpid()}"
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.stats = WorkerStats()
+        self._executors: list[Executor] = []
 
     def start(self) -> None:
         """Read the engine registry, load what it preloads, then start the threads."""
@@ -82,7 +93,7 @@ class WorkerPool:
         for index in range(self._count):
             thread = threading.Thread(
                 target=self._work,
-                args=(self._container.executor(f"{self._prefix}:{index}", slots),),
+                args=(self._executor(index, slots),),
                 name=f"worker-{index}",
                 daemon=True,
             )
@@ -95,8 +106,17 @@ class WorkerPool:
         pusher.start()
         self._threads.append(pusher)
 
+    def _executor(self, index: int, slots: Slots) -> Executor:
+        executor = self._container.executor(f"{self.name}:{index}", slots, self.stats)
+        self._executors.append(executor)
+        return executor
+
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; a task running now is given back (its lease released, so another
+        worker takes it at the reaper's next sweep instead of after the lease)."""
         self._stop.set()
+        for executor in self._executors:
+            executor.stop()
         self._container.wakeups.interrupt()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
@@ -124,7 +144,7 @@ class WorkerPool:
                 wakeups.wait(poll)
 
     def _reap(self) -> None:
-        executor = self._container.executor(f"{self._prefix}:reaper")
+        executor = self._container.executor(f"{self.name}:reaper")
         interval = self._container.settings.reap_interval_s
         while not self._stop.wait(interval):
             try:
@@ -161,3 +181,35 @@ class WorkerPool:
                 time.sleep(0.5)
         except KeyboardInterrupt:
             self.stop()
+
+    def snapshot(self) -> dict[str, int]:
+        return self.stats.snapshot()
+
+
+class ContainerPool:
+    """A worker pool that owns its container: what one Ray replica runs in its own process."""
+
+    def __init__(
+        self, settings: Settings, threads: int, name: str, models: Collection[str] | None
+    ) -> None:
+        self._container = build(settings, migrate_schema=False)
+        self._pool = WorkerPool(self._container, threads, models=models, name=name)
+
+    def start(self) -> None:
+        self._pool.start()
+
+    def stop(self) -> None:
+        self._pool.stop()
+        self._container.close()
+
+    def snapshot(self) -> dict[str, int]:
+        return self._pool.snapshot()
+
+
+def ray_replica(config: dict[str, Any], name: str) -> ContainerPool:
+    """The factory a Ray replica calls (by name) in its own process: plain settings in."""
+    settings = Settings(**config["settings"])
+    configure(settings.log_level)
+    worker_name = f"ray:{name}:{socket.gethostname()}:{os.getpid()}"
+    models = config.get("models") or None
+    return ContainerPool(settings, int(config.get("threads", 1)), worker_name, models)

@@ -40,7 +40,8 @@ async def test_readiness_says_unavailable_without_the_drivers_text(
     monkeypatch.setattr(container.health, "problem", refuse)
     response = await client.get("/readyz")
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "database": "unavailable"}
+    assert response.json() == {"status": "unavailable", "database": "unavailable", "storage": "ok"}
+    assert "db.internal" not in response.text
 
 
 async def test_a_failed_task_shows_no_engine_internals(

@@ -19,7 +19,8 @@ from tests.client.conftest import run_worker
 
 async def test_healthz_and_readyz(client: httpx.AsyncClient, container: Container) -> None:
     assert (await client.get("/healthz")).json()["status"] == "ok"
-    assert (await client.get("/readyz")).json() == {"status": "ready", "database": "ok"}
+    ready = {"status": "ready", "database": "ok", "storage": "ok"}
+    assert (await client.get("/readyz")).json() == ready
     healthy = container.health
     broken = create_engine("sqlite:////nonexistent/folder/reelserve.db")
     container.health = SqlHealth(broken)  # the readiness port over a database that cannot open
@@ -29,7 +30,7 @@ async def test_healthz_and_readyz(client: httpx.AsyncClient, container: Containe
         broken.dispose()
         container.health = healthy
     assert down.status_code == 503  # the driver's text is logged, not answered (issue 16 §15)
-    assert down.json() == {"status": "unavailable", "database": "unavailable"}
+    assert down.json() == {"status": "unavailable", "database": "unavailable", "storage": "ok"}
 
 
 def samples(text: str) -> dict[str, float]:

@@ -186,3 +186,40 @@ def test_the_server_refuses_to_start_with_a_weak_secret(tmp_path: Path, secret: 
     env.pop("REELSERVE_SECRET_KEY")
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "secret.key: the signing secret is 0 bytes" in done.stderr
+
+
+def test_processes_keep_tls_and_the_header_timeout(tmp_path: Path) -> None:
+    """`serve --processes 2`: every API process serves HTTPS with the same certificate and
+    closes a connection whose headers never end (uvicorn starts them fresh, by name)."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.private_key_pem.write_to_path(str(keyfile))
+    cert.cert_chain_pems[0].write_to_path(str(certfile))
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    data_dir, port = tmp_path / "data", free_port()
+    data_dir.mkdir()
+    env = {**os.environ, "REELSERVE_HEADER_TIMEOUT_S": "1", "REELSERVE_WORKERS": "0"}
+    command = [
+        *REELSERVE, "serve", "--port", str(port), "--data-dir", str(data_dir), "--processes", "2",
+        "--ssl-certfile", str(certfile), "--ssl-keyfile", str(keyfile),
+    ]  # fmt: skip
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+    url = f"https://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process, log, verify=context)
+        pids: set[int] = set()
+        deadline = time.monotonic() + 60
+        while len(pids) < 2 and time.monotonic() < deadline:  # a new connection each time
+            pids.add(httpx.get(f"{url}/healthz", verify=context, timeout=10).json()["pid"])
+        assert len(pids) == 2 and process.pid not in pids, pids
+        for _ in range(4):  # the kernel spreads the connections over both processes
+            raw = socket.create_connection(("127.0.0.1", port), timeout=20)
+            with context.wrap_socket(raw, server_hostname="127.0.0.1") as sock:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # the headers never end
+                assert sock.recv(1024) == b""  # closed by the server, not our 20 s timeout
+    finally:
+        terminate(process)

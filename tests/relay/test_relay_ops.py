@@ -19,7 +19,8 @@ async def test_readyz_and_metrics(
     relay = relaying()
     transport = httpx.ASGITransport(app=create_app(relay.container))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        assert (await http.get("/readyz")).json() == {"status": "ready", "database": "ok"}
+        ready = {"status": "ready", "database": "ok", "storage": "ok"}
+        assert (await http.get("/readyz")).json() == ready
         assert relay.wait(relay.submit(prompt="fine").id).status is TaskStatus.SUCCEEDED
         upstream.script.create_faults = ["1004"]
         assert relay.wait(relay.submit(prompt="refused").id).status is TaskStatus.FAILED

@@ -47,8 +47,8 @@ def test_new_data_dir_database_and_videos_are_private(tmp_path: Path) -> None:
         done = container.tasks.get(owner, task.id)
         assert done.file_id, done
         record = container.tasks.get_file(owner, done.file_id)
-        video = container.files.local_path(record.storage_key)
-        assert video is not None and video.is_file()
+        video = data / "files" / record.storage_key  # the default file store's layout
+        assert video.is_file()
         assert mode(data) == 0o700
         for name in ("reelserve.db", "reelserve.db-wal", "reelserve.db-shm", "secret.key"):
             assert (data / name).exists(), name
@@ -57,6 +57,7 @@ def test_new_data_dir_database_and_videos_are_private(tmp_path: Path) -> None:
         assert mode(video.parent) == 0o700
         stored = [p for p in (data / "files").rglob("*") if p.is_file()]
         assert stored and all(mode(p) & 0o077 == 0 for p in stored), stored
+        assert mode(data / "scratch") == 0o700  # where engines render
     finally:
         container.close()
 

@@ -1,5 +1,5 @@
 """The service tier: the real services over reelserve.testing's fakes. No database, no network;
-files on a temp disk (the FileStore port is not faked here)."""
+files in memory (MemoryFileStore); engines render in a temp scratch folder."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reelserve.adapters.files.local import LocalFileStore
+from reelserve.adapters.files.memory import MemoryFileStore
+from reelserve.adapters.files.scratch import LocalScratch
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.domain.keys import ApiKey
 from reelserve.services.execution import Executor, LeaseTimes
@@ -43,7 +44,8 @@ class World:
     clock: FrozenClock
     sender: RecordingWebhookSender
     engine: ScriptedEngine
-    files: LocalFileStore
+    files: MemoryFileStore
+    scratch: LocalScratch
     keys: KeyService
     tasks: TaskService
     webhooks: WebhookService
@@ -57,6 +59,7 @@ class World:
             engine_for=lambda _model: self.engine,
             clock=self.clock,
             worker_id=worker_id,
+            scratch=self.scratch,
             times=LeaseTimes(
                 lease_for=timedelta(seconds=lease_s),
                 heartbeat_every=timedelta(seconds=heartbeat_s),
@@ -90,13 +93,14 @@ def world(tmp_path: Path) -> World:
     stores = memory_stores()
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))  # signatures check the age
     sender = RecordingWebhookSender()
-    files = LocalFileStore(tmp_path / "files")
+    files = MemoryFileStore()
     built = World(
         stores=stores,
         clock=clock,
         sender=sender,
         engine=ScriptedEngine(),
         files=files,
+        scratch=LocalScratch(tmp_path / "scratch"),
         keys=KeyService(keys=stores.keys, clock=clock),
         tasks=None,  # type: ignore[arg-type]
         webhooks=WebhookService(

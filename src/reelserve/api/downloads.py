@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from reelserve.api.deps import ContainerDep, is_digits
-from reelserve.api.minimax import VIDEO_CONTENT, file_response
+from reelserve.api.filebytes import file_response
+from reelserve.api.minimax import VIDEO_CONTENT
 from reelserve.api.schemas import ErrorOut
 from reelserve.domain.errors import NotFound
 
@@ -35,6 +36,7 @@ _REFUSED = {"status_code": 1004, "status_msg": "download url expired or invalid"
     },
 )
 def download(
+    request: Request,
     container: ContainerDep,
     file_id: str,
     filename: str,
@@ -52,7 +54,7 @@ def download(
         record = container.tasks.get_file(None, file_id)
         if record.filename != filename:  # the name is not signed: the file has its own only
             raise NotFound("file", file_id)
-        return file_response(container, record)
+        return file_response(container, record, request.headers.get("range"))
     except NotFound:
         return JSONResponse({"base_resp": _REFUSED}, status_code=404)
 

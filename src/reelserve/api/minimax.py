@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from reelserve.api.admission import create_slots
 from reelserve.api.deps import (
@@ -18,6 +18,7 @@ from reelserve.api.deps import (
     read_body,
 )
 from reelserve.api.errors import base_resp
+from reelserve.api.filebytes import download_url, file_response
 from reelserve.api.schemas import (
     SUCCESS,
     CreateOut,
@@ -29,7 +30,7 @@ from reelserve.api.schemas import (
     parse_create,
 )
 from reelserve.bootstrap import Container
-from reelserve.domain.errors import InvalidParams, NotFound
+from reelserve.domain.errors import InvalidParams
 from reelserve.domain.files import FileRecord
 from reelserve.domain.idempotency import fingerprint
 from reelserve.domain.tasks import Task, TaskStatus
@@ -153,9 +154,6 @@ def _file_id(value: str | None) -> str:
 
 
 def retrieve_body(container: Container, record: FileRecord, base: str) -> dict[str, Any]:
-    expires, signature = container.signer.sign(record.id, container.clock.now())
-    query = f"expires={expires}&signature={signature}"
-    url = f"{base}/v1/files/download/{record.id}/{record.filename}?{query}"
     return {
         "file": {
             "file_id": int(record.id),
@@ -163,7 +161,7 @@ def retrieve_body(container: Container, record: FileRecord, base: str) -> dict[s
             "created_at": int(record.created_at.timestamp()),
             "filename": record.filename,
             "purpose": record.purpose,
-            "download_url": url,
+            "download_url": download_url(container, record, base),
         },
         "base_resp": base_resp(),
     }
@@ -181,19 +179,6 @@ def retrieve_file(
     return JSONResponse(retrieve_body(container, record, public_base(container, request)))
 
 
-def file_response(container: Container, record: FileRecord) -> Response:
-    """The file's bytes; NotFound when its record outlived the stored file (removed by hand)."""
-    if not container.files.exists(record.storage_key):
-        raise NotFound("file", record.id)
-    path = container.files.local_path(record.storage_key)
-    if path is not None:
-        return FileResponse(path, media_type=record.content_type, filename=record.filename)
-    stream = container.files.open(record.storage_key)
-    return StreamingResponse(
-        iter(lambda: stream.read(1 << 16), b""), media_type=record.content_type
-    )
-
-
 @router.get(
     "/v1/files/retrieve_content",
     summary="The file's bytes (HTTP Range supported)",
@@ -208,9 +193,10 @@ def file_response(container: Container, record: FileRecord) -> Response:
     },
 )
 def retrieve_content(
-    container: ContainerDep, owner: OwnerDep, file_id: str | None = None
+    request: Request, container: ContainerDep, owner: OwnerDep, file_id: str | None = None
 ) -> Response:
-    return file_response(container, container.tasks.get_file(owner, _file_id(file_id)))
+    record = container.tasks.get_file(owner, _file_id(file_id))
+    return file_response(container, record, request.headers.get("range"))
 
 
 # HEAD answers what GET would, without the body (a client's size check before a download).

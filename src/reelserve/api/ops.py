@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from fastapi import APIRouter
@@ -24,33 +25,63 @@ log = logging.getLogger("reelserve.access")
     responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
 )
 def healthz() -> JSONResponse:
-    return JSONResponse({"status": "ok", "version": __version__})
+    # the process id tells apart the API processes of one `serve --processes N`
+    return JSONResponse({"status": "ok", "version": __version__, "pid": os.getpid()})
+
+
+def _storage_problem(container: ContainerDep) -> str | None:
+    try:
+        container.files.check()
+    except Exception as error:  # a bucket gone, credentials refused, a folder not writable
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _readiness(container: ContainerDep) -> dict[str, str]:
+    """Each dependency's state: "ok" or "unavailable". The driver's or the store's text names
+    hosts, users, buckets and paths: the log has it, the answer does not."""
+    problems = {
+        "database": container.health.problem(),
+        "storage": _storage_problem(container),
+    }
+    for part, problem in problems.items():
+        if problem:
+            log.warning("readiness: the %s does not answer: %s", part, problem)
+    return {part: "unavailable" if problem else "ok" for part, problem in problems.items()}
 
 
 @router.get(
     "/readyz",
-    summary="Readiness: the database answers",
+    summary="Readiness: the database and the file store answer",
     responses={
-        200: {"content": {"application/json": {"example": {"status": "ready", "database": "ok"}}}},
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {"status": "ready", "database": "ok", "storage": "ok"}
+                }
+            }
+        },
         503: {
             "content": {
                 "application/json": {
-                    "example": {"status": "unavailable", "database": "unavailable"}
+                    "example": {
+                        "status": "unavailable",
+                        "database": "ok",
+                        "storage": "unavailable",
+                    }
                 }
             }
         },
     },
 )
 async def readyz(container: ContainerDep) -> JSONResponse:
-    problem = await run_in_threadpool(container.health.problem)
-    if problem:
-        # The driver's text names hosts, users and paths: the log has it, the answer does not.
-        log.warning("readiness: the database does not answer: %s", problem)
-        return JSONResponse({"status": "unavailable", "database": "unavailable"}, status_code=503)
+    parts = await run_in_threadpool(_readiness, container)
+    if any(state != "ok" for state in parts.values()):
+        return JSONResponse({"status": "unavailable", **parts}, status_code=503)
     upstreams = container.relay.problems() if container.relay is not None else {}
     if upstreams:  # other models still work: degraded, not unavailable
-        return JSONResponse({"status": "degraded", "database": "ok", "upstreams": upstreams})
-    return JSONResponse({"status": "ready", "database": "ok"})
+        return JSONResponse({"status": "degraded", **parts, "upstreams": upstreams})
+    return JSONResponse({"status": "ready", **parts})
 
 
 def _task_id_of(path: str, query: str) -> str | None:

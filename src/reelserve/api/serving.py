@@ -10,8 +10,10 @@ have not arrived ``header_timeout_s`` after it opened (or after the previous ans
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 import h11
 from fastapi import FastAPI
@@ -19,41 +21,65 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from reelserve.settings import Settings
 
+if TYPE_CHECKING:
+    from reelserve.bootstrap import Container
+
 log = logging.getLogger("reelserve.api")
 
 
-def _protocol(header_timeout_s: float) -> type[asyncio.Protocol]:
-    class HeaderTimeoutH11Protocol(H11Protocol):
-        _header_timer: asyncio.TimerHandle | None = None
+class HeaderTimeoutH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol that closes a connection whose request headers are late."""
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()
+    header_timeout_s: float = 10.0
+    _header_timer: asyncio.TimerHandle | None = None
 
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            self._arm()
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-            super().connection_lost(exc)
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()
 
-        def _arm(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-            self._header_timer = self.loop.call_later(header_timeout_s, self._headers_late)
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        super().connection_lost(exc)
 
-        def _headers_late(self) -> None:
-            self._header_timer = None
-            waiting = self.conn.their_state is h11.IDLE  # no complete request line + headers
-            if waiting and not self.transport.is_closing():
-                log.info(
-                    "closing a connection whose request headers took over %s s", header_timeout_s
-                )
-                self.transport.close()
+    def _arm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+        self._header_timer = self.loop.call_later(self._timeout(), self._headers_late)
 
-    return HeaderTimeoutH11Protocol
+    def _timeout(self) -> float:
+        return self.header_timeout_s
+
+    def _headers_late(self) -> None:
+        self._header_timer = None
+        waiting = self.conn.their_state is h11.IDLE  # no complete request line + headers
+        if waiting and not self.transport.is_closing():
+            log.info("closing a connection whose request headers took over %s s", self._timeout())
+            self.transport.close()
+
+
+class EnvironmentH11Protocol(HeaderTimeoutH11Protocol):
+    """The protocol of ``--processes N``: uvicorn pickles its options into each fresh process,
+    so the protocol goes by name and reads its timeout from the settings there."""
+
+    def _timeout(self) -> float:
+        return _environment_timeout()
+
+
+@functools.cache
+def _environment_timeout() -> float:
+    return Settings().header_timeout_s
+
+
+def _protocol(timeout_s: float) -> type[asyncio.Protocol]:
+    class TimedH11Protocol(HeaderTimeoutH11Protocol):
+        header_timeout_s = timeout_s
+
+    return TimedH11Protocol
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -78,3 +104,36 @@ def run(app: FastAPI, settings: Settings) -> None:
     import uvicorn
 
     uvicorn.run(app, **uvicorn_options(settings))
+
+
+def serve(container: Container, settings: Settings) -> None:
+    """One process: the app built here. Several: uvicorn's supervisor starts fresh processes
+    that build their own app from the same settings (the command line's exported first), with
+    the same TLS, timeouts and connection limit."""
+    import uvicorn
+
+    if settings.processes == 1:
+        from reelserve.api.app import create_app
+
+        run(create_app(container), settings)
+        return
+    export_settings(settings)
+    options = uvicorn_options(settings)
+    options["http"] = f"{__name__}:{EnvironmentH11Protocol.__name__}"
+    factory = "reelserve.api.process:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=settings.processes, **options)
+
+
+def export_settings(settings: Settings) -> None:
+    """Write the settings a command line can set to the environment the processes inherit."""
+    values: dict[str, object | None] = {
+        "DATA_DIR": settings.data_dir.resolve(),
+        "HOST": settings.host,
+        "PORT": settings.port,
+        "HEADER_TIMEOUT_S": settings.header_timeout_s,
+        "SSL_CERTFILE": settings.ssl_certfile,
+        "SSL_KEYFILE": settings.ssl_keyfile,
+    }
+    for name, value in values.items():
+        if value is not None:
+            os.environ[f"REELSERVE_{name}"] = str(value)

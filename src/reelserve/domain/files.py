@@ -40,3 +40,11 @@ def video_output(
         bytes=size,
         created_at=now,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredObject:
+    """What a file store knows of one stored object."""
+
+    size: int  # bytes
+    etag: str  # changes when the content does (for HTTP caches and conditional requests)

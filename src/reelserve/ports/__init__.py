@@ -17,7 +17,9 @@ KeyStore         API keys                                  SqlKeyStore, MemoryKe
 RateLimiter      requests per minute per key               SqlRateLimiter, MemoryRateLimiter
 OutboxStore      callback pushes waiting to be sent        SqlOutbox, MemoryOutbox
 CallbackRenderer a dialect's callback body                 MiniMaxV1Callback
-FileStore        object storage                            LocalFileStore
+FileStore        object storage                            LocalFileStore, S3FileStore,
+                                                           MemoryFileStore
+ScratchSpace     local folders engines render in           LocalScratch
 ImageFetcher     http(s) image bodies                      HttpImageFetcher, MemoryImageFetcher
 ImageIntake      decode and check input images             PillowImageIntake
 Engine           render a job                              PreviewEngine, DiffusersEngine,
@@ -34,7 +36,7 @@ Wakeups          wake idle workers (any process)           LocalWakeups, UnixWak
 
 from reelserve.ports.clock import Clock
 from reelserve.ports.engines import CancelCheck, Engine, ProgressCallback
-from reelserve.ports.files import FileStore, UploadStore
+from reelserve.ports.files import FileStore, ScratchSpace, UploadStore
 from reelserve.ports.keys import KeyStore, RateLimiter
 from reelserve.ports.media import ImageFetcher, ImageIntake, Stills
 from reelserve.ports.tasks import FileCatalog, Health, TaskQueue, TaskRepository, TaskStats
@@ -55,6 +57,7 @@ __all__ = [
     "OutboxStore",
     "ProgressCallback",
     "RateLimiter",
+    "ScratchSpace",
     "Stills",
     "TaskQueue",
     "TaskRepository",

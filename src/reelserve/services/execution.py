@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,20 +32,11 @@ from reelserve.domain.tasks import (
     Task,
     TaskStatus,
 )
-from reelserve.ports import Clock, Engine, FileStore, TaskQueue
+from reelserve.ports import Clock, Engine, FileStore, ScratchSpace, TaskQueue
 from reelserve.services.slots import SlotGroup, Slots
 
 log = logging.getLogger("reelserve.execution")
 _ENGINE = FailureKind.ENGINE
-
-
-def _empty(folder: Path) -> None:
-    """Remove what a task left in ``folder`` (usually nothing: the output was moved away)."""
-    for entry in folder.iterdir():
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,6 +119,38 @@ class _Beater:
                     log.exception("heartbeat failed for task %s", watch.task_id)
 
 
+class _GiveBack(Exception):
+    """This attempt ends without a result (the store failed, or the worker is stopping): the
+    lease is given up, and the task runs again."""
+
+
+@dataclass(kw_only=True)
+class WorkerStats:
+    """Counters of one worker process or replica, for its Prometheus metrics."""
+
+    slots: int = 0  # executors (worker threads) sharing these stats
+    claims: int = 0  # tasks claimed
+    busy: int = 0  # threads running a task now
+    lease_losses: int = 0  # attempts that found their lease taken over
+    given_back: int = 0  # attempts that gave their task back (storage failure, stopping)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **deltas: int) -> None:
+        with self.lock:
+            for name, delta in deltas.items():
+                setattr(self, name, getattr(self, name) + delta)
+
+    def snapshot(self) -> dict[str, int]:
+        with self.lock:
+            return {
+                "slots": self.slots,
+                "claims": self.claims,
+                "busy": self.busy,
+                "lease_losses": self.lease_losses,
+                "given_back": self.given_back,
+            }
+
+
 class Executor:
     def __init__(
         self,
@@ -137,18 +160,27 @@ class Executor:
         engine_for: Callable[[str], Engine],
         clock: Clock,
         worker_id: str,
+        scratch: ScratchSpace,
         times: LeaseTimes = LeaseTimes(),
         slots: Slots | None = None,
+        stats: WorkerStats | None = None,
     ) -> None:
         self._tasks = tasks
         self._files = files
+        self._scratch = scratch
         self._engine_for = engine_for
         self._clock = clock
         self.worker_id = worker_id
         self._times = times
         self._slots = slots or Slots(groups=[SlotGroup(None, capacity=None)])
         self._beater = _Beater(min(times.heartbeat_every.total_seconds(), 1.0))
-        self._workdir: Path | None = None
+        self.stats = stats or WorkerStats()
+        self.stats.add(slots=1)
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Claim nothing more; a task running now stops and is given back (lease released)."""
+        self._stopping.set()
 
     def run_next(self) -> Task | None:
         """Take a free slot, then claim the oldest queued task it can run and run it to the end.
@@ -157,7 +189,7 @@ class Executor:
         slot was free or no task fits the free ones.
         """
         for group in self._slots.groups:
-            if not group.try_take():
+            if self._stopping.is_set() or not group.try_take():
                 continue
             task = None
             try:
@@ -165,7 +197,11 @@ class Executor:
                     self.worker_id, self._clock.now(), self._times.lease_for, models=group.models
                 )
                 if task is not None:
-                    self.run(task)
+                    self.stats.add(claims=1, busy=1)
+                    try:
+                        self.run(task)
+                    finally:
+                        self.stats.add(busy=-1)
             finally:
                 group.give_back()
             if task is not None:
@@ -186,22 +222,15 @@ class Executor:
     def run(self, task: Task) -> None:
         assert task.lease is not None
         token = task.lease.token
-        workdir = self._scratch()
+        watch = _Watch(self._tasks, self._clock, task, token, self._times)
         try:
-            watch = _Watch(self._tasks, self._clock, task, token, self._times)
-            with self._beater.attached(watch):
+            with self._scratch.workdir() as workdir, self._beater.attached(watch):
                 self._attempt(task, token, workdir, watch)
+        except _GiveBack:  # released after the heartbeats stopped, or they would renew it
+            self.stats.add(given_back=1)
+            self._release(task, token)
         except TaskHandedOff as handed:  # after the watch stopped: its beats cannot undo this
             self._hand_off(task, token, handed)
-        finally:
-            _empty(workdir)
-
-    def _scratch(self) -> Path:
-        """This executor's scratch folder, made once and emptied after each task (a folder
-        made and removed per task cost a no-op task a fifth of its time)."""
-        if self._workdir is None or not self._workdir.is_dir():
-            self._workdir = self._files.scratch_dir()
-        return self._workdir
 
     def _hand_off(self, task: Task, token: str, handed: TaskHandedOff) -> None:
         """A parked task keeps its lease (and no worker slot) until its upstream deadline."""
@@ -219,12 +248,19 @@ class Executor:
             if not self._transition(task, token, TaskStatus.PROCESSING):
                 return  # lease lost or cancelled while preparing
             engine = self._engine_for(task.model)
-            video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
+            video = engine.generate(
+                job,
+                on_progress=watch.report,
+                should_cancel=lambda: watch.should_stop() or self._stopping.is_set(),
+            )
         except TaskHandedOff:
             raise
         except TaskCancelled:
             if watch.lost:  # paused or cut off past its lease: another attempt owns the task
-                log.warning("task %s: lease lost; attempt %s stopped", task.id, task.attempts)
+                self._lost(task, f"lease lost; attempt {task.attempts} stopped")
+            elif self._stopping.is_set() and not watch.cancelled:
+                log.warning("task %s: worker stopping; the task is given back", task.id)
+                raise _GiveBack from None
             else:
                 self._end(task, token, CANCELLED)
             return
@@ -276,7 +312,11 @@ class Executor:
     def _store(self, task: Task, token: str, video: RenderedVideo) -> None:
         now = self._clock.now()
         key = f"outputs/{task.id}/attempt-{task.attempts}.mp4"
-        size = self._files.put_file(key, video.path)
+        try:
+            size = self._files.put(key, video.path)
+        except Exception:  # storage down or refusing: this attempt ends, the task runs again
+            log.exception("task %s: storing the result failed; the task will run again", task.id)
+            raise _GiveBack from None
         record = video_output(
             owner_key_id=task.owner_key_id, task_id=task.id, watermark=task.aigc_watermark,
             key=key, size=size, now=now,
@@ -284,11 +324,11 @@ class Executor:
         success = Success(file=record, video=video)  # charged at the price fixed at submit
         if not self._transition(task, token, TaskStatus.SUCCEEDED, success):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan
-            log.warning("task %s: lease lost before the result was recorded", task.id)
+            self._lost(task, "lease lost before the result was recorded")
 
     def _end(self, task: Task, token: str, reason: Failure) -> None:
         if not self._transition(task, token, reason.status, reason):
-            log.warning("task %s: lease lost before the failure was recorded", task.id)
+            self._lost(task, "lease lost before the failure was recorded")
 
     def _transition(
         self, task: Task, token: str, to: TaskStatus, result: Success | Failure | None = None
@@ -309,3 +349,15 @@ class Executor:
                 log.warning("task %s: %s not written (%s); again", task.id, to.value, error)
                 time.sleep(pause)
                 pause = min(pause * 2, 2.0)
+
+    def _release(self, task: Task, token: str) -> None:
+        """Give the lease up now (it expires at once), so the reaper requeues the task on its
+        next sweep instead of after the whole lease; the attempt counts against max_attempts."""
+        try:
+            self._tasks.heartbeat(task.id, token, self._clock.now(), timedelta(0))
+        except Exception:  # the database is down too: the lease runs out on its own
+            log.exception("task %s: could not release the lease", task.id)
+
+    def _lost(self, task: Task, message: str) -> None:
+        self.stats.add(lease_losses=1)
+        log.warning("task %s: %s", task.id, message)

@@ -312,7 +312,7 @@ class TaskService:
         # A random part too: a task id taken by another process in the same millisecond (see
         # _add) must not let one request overwrite the other's frame.
         key = f"inputs/{task_id}/{name}-{secrets.token_hex(4)}.png"
-        self._files.put_bytes(key, image.png)
+        self._files.put(key, image.png)
         return key
 
     def _check_callback(self, url: str) -> None:

@@ -47,7 +47,7 @@ class UploadService:
             created_at=now,
             content_type=content_type or "application/octet-stream",
         )
-        self._files.put_bytes(record.storage_key, data)
+        self._files.put(record.storage_key, data)
         self._uploads.add(record)
         return record
 

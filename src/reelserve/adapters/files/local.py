@@ -6,11 +6,16 @@ to one API key, not to every local user (issue 16 item 6).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
-from pathlib import Path, PurePosixPath
+from datetime import timedelta
+from pathlib import Path
 from typing import BinaryIO
+
+from reelserve.adapters.files.keys import ChunkReader, buffered, checked_key, checked_range
+from reelserve.domain.files import StoredObject
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -20,44 +25,45 @@ class LocalFileStore:
     def __init__(self, root: Path) -> None:
         self._root = root.resolve()
         self._root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        self._scratch = self._root / ".scratch"
-        self._scratch.mkdir(mode=DIR_MODE, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        parts = PurePosixPath(key).parts
-        if not parts or key.startswith("/") or any(p in ("..", ".", "") for p in parts):
-            raise ValueError(f"invalid storage key: {key!r}")
-        return self._root.joinpath(*parts)
+        return self._root.joinpath(*checked_key(key))
 
-    def _folder_for(self, key: str) -> Path:
-        """The path of ``key``, its folders created 0700."""
+    def put(self, key: str, source: Path | bytes) -> int:
         target = self._path(key)
         target.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        return target
-
-    def put_file(self, key: str, source: Path) -> int:
-        target = self._folder_for(key)
-        staging = target.with_name(target.name + ".part")
+        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
+            staging = Path(part.name)  # created 0600 by mkstemp
+            if isinstance(source, bytes):
+                part.write(source)
         try:
-            os.replace(source, staging)  # same filesystem: a rename
-        except OSError:
-            shutil.copyfile(source, staging)
-        os.chmod(staging, FILE_MODE)  # the engine wrote it under the process umask
-        os.replace(staging, target)
+            if isinstance(source, Path):
+                _move_or_copy(source, staging)
+            os.chmod(staging, FILE_MODE)  # an engine's render was written under the umask
+            os.replace(staging, target)
+        finally:
+            staging.unlink(missing_ok=True)
         return target.stat().st_size
-
-    def put_bytes(self, key: str, data: bytes) -> int:
-        target = self._folder_for(key)
-        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-            handle.write(data)
-        os.replace(handle.name, target)
-        return len(data)
 
     def open(self, key: str) -> BinaryIO:
         return self._path(key).open("rb")
 
-    def local_path(self, key: str) -> Path | None:
-        return self._path(key)
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        checked_range(start, end)
+        handle = self._path(key).open("rb")
+        handle.seek(start)
+        return buffered(ChunkReader(handle.read, handle.close, limit=end - start + 1))
+
+    def url_for(self, key: str, *, filename: str, content_type: str, ttl: timedelta) -> str | None:
+        return None  # the API serves local files behind its own signed URLs
+
+    def stat(self, key: str) -> StoredObject | None:
+        try:
+            info = self._path(key).stat()
+        except FileNotFoundError:
+            return None
+        tag = hashlib.sha1(f"{key}:{info.st_size}:{info.st_mtime_ns}".encode()).hexdigest()
+        return StoredObject(size=info.st_size, etag=tag[:16])
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -65,5 +71,13 @@ class LocalFileStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def scratch_dir(self) -> Path:
-        return Path(tempfile.mkdtemp(dir=self._scratch))
+    def check(self) -> None:
+        if not os.access(self._root, os.W_OK | os.X_OK):
+            raise PermissionError(f"storage folder {self._root} is not writable")
+
+
+def _move_or_copy(source: Path, staging: Path) -> None:
+    try:
+        os.replace(source, staging)  # same filesystem: a rename
+    except OSError:
+        shutil.copyfile(source, staging)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ from reelserve.adapters.engines.upstream.errors import (
 )
 from reelserve.adapters.engines.upstream.ports import UpstreamState, UpstreamStatus
 from reelserve.adapters.engines.upstream.relay import Relay, Upstream
+from reelserve.adapters.files.scratch import LocalScratch
 from reelserve.domain.files import video_output
 from reelserve.domain.jobs import RenderedVideo
 from reelserve.domain.relay import ParkedTask, ParkState
@@ -191,13 +191,11 @@ class UpstreamPoller:
         if task is None or task.lease is None or row.upstream_task_id is None:
             return
         relay.progress(task, row, Phase.COPYING)
-        workdir = relay.files.scratch_dir()
-        try:
-            self._record(task, row, self._download(row, status, workdir))
-        except UpstreamError as error:
-            self._fail(task, row, error)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        with LocalScratch().workdir() as workdir:  # a temp folder: only the copy touches it
+            try:
+                self._record(task, row, self._download(row, status, workdir))
+            except UpstreamError as error:
+                self._fail(task, row, error)
 
     def _download(
         self, row: ParkedTask, status: UpstreamStatus | None, workdir: Path
@@ -229,7 +227,7 @@ class UpstreamPoller:
         )  # fmt: skip
         # A key of its own: a copy that loses the race deletes its file, never the winner's.
         key = f"outputs/{task.id}/upstream-{task.attempts}-{secrets.token_hex(4)}.mp4"
-        size = relay.files.put_file(key, video.path)
+        size = relay.files.put(key, video.path)
         record = video_output(
             owner_key_id=task.owner_key_id, task_id=task.id, watermark=task.aigc_watermark,
             key=key, size=size, now=now,

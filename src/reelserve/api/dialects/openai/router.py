@@ -28,7 +28,7 @@ from reelserve.api.dialects.openai.stills import still_response
 from reelserve.api.dialects.openai.views import DIALECT, ID_PREFIX, video_view
 from reelserve.api.dialects.openai.views import video_id as wire_id
 from reelserve.api.dialects.routing import scoped_route
-from reelserve.api.minimax import file_response
+from reelserve.api.filebytes import file_response
 from reelserve.api.schemas import inline_schema, parse_body, violations_from
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import InvalidParams, NotFound, Violation
@@ -146,7 +146,7 @@ def download_content(
         raise InvalidParams([Violation(field="video_id", message=message)])
     record = container.tasks.get_file(owner, task.file_id)
     if variant == "video":
-        return file_response(container, record)
+        return file_response(container, record, request.headers.get("range"))
     return still_response(container, record, variant, request.headers.get("accept", ""))
 
 

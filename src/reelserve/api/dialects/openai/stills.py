@@ -30,5 +30,5 @@ def still_response(container: Container, record: FileRecord, variant: str, accep
                 data = container.stills.spritesheet(
                     video, columns=SHEET_COLUMNS, rows=SHEET_ROWS, width=SHEET_TILE_WIDTH
                 )
-        container.files.put_bytes(key, data)
+        container.files.put(key, data)
     return Response(data, media_type=f"image/{fmt}")
