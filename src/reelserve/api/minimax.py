@@ -154,6 +154,7 @@ def retrieve_body(container: Container, record: FileRecord, base: str) -> dict[s
             "filename": record.filename,
             "purpose": record.purpose,
             "download_url": url,
+            "has_audio": record.has_audio,  # reelserve extension
         },
         "base_resp": base_resp(),
     }

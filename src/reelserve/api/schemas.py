@@ -72,6 +72,7 @@ class FileOut(TypedDict):
     filename: str
     purpose: str
     download_url: str
+    has_audio: bool  # reelserve extension: the MP4 has a soundtrack
 
 
 class RetrieveOut(TypedDict, total=False):
@@ -154,6 +155,10 @@ class VideoGenerationIn(BaseModel):
     callback_url: StrictStr | None = None
     aigc_watermark: StrictBool = False
     seed: StrictInt | None = Field(None, description="reelserve extension: a fixed seed")
+    audio: StrictBool = Field(
+        True,
+        description="reelserve extension: false drops the soundtrack (H3, LTX-2)",
+    )
 
     def to_domain(self) -> GenerationRequest:
         refs = None
@@ -173,6 +178,7 @@ class VideoGenerationIn(BaseModel):
             subject_reference=refs,
             callback_url=self.callback_url or None,
             aigc_watermark=self.aigc_watermark,
+            audio=self.audio,
         )
 
 

@@ -213,6 +213,7 @@ class Executor:
             seed=task.seed,
             watermark=task.aigc_watermark,
             output_path=workdir / "output.mp4",
+            audio=task.audio,
         )
 
     def _fetch_input(self, key: str | None, target: Path) -> Path | None:
@@ -228,7 +229,7 @@ class Executor:
         size = self._files.put_file(key, video.path)
         record = video_output(
             owner_key_id=task.owner_key_id, task_id=task.id, watermark=task.aigc_watermark,
-            key=key, size=size, now=now,
+            key=key, size=size, now=now, has_audio=video.has_audio,
         )  # fmt: skip
         success = Success(file=record, video=video)  # charged at the price fixed at submit
         if not self._tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):

@@ -206,6 +206,7 @@ class TaskService:
             dialect=dialect,
             camera=resolved.plan.segments,
             remixed_from=request.remixed_from,
+            audio=request.audio,
         )
         try:
             limits = KeyLimits(
@@ -352,6 +353,7 @@ class TaskService:
             last_frame_image=self._read(source.last_frame_key),
             aigc_watermark=source.aigc_watermark,
             remixed_from=source.id,
+            audio=source.audio,
         )
         return self.submit(owner, request, dialect=dialect)
 

@@ -51,8 +51,9 @@ def _error(task: Task) -> TaskError | None:
     return TaskError(code=ERROR_CODES[kind or FailureKind.ENGINE], message=task.error_message)
 
 
-def task_view(task: Task, url: str | None) -> TaskOut:
-    """``url`` is the freshly signed download URL of a succeeded task."""
+def task_view(task: Task, url: str | None, *, has_audio: bool = False) -> TaskOut:
+    """``url`` is the freshly signed download URL of a succeeded task; ``has_audio`` says
+    whether its file has a soundtrack (a reelserve extension)."""
     created, _ = unix(task)
     succeeded = task.status is TaskStatus.SUCCEEDED
     return TaskOut(
@@ -74,4 +75,5 @@ def task_view(task: Task, url: str | None) -> TaskOut:
         task_type=task.mode.value,
         progress=percent(task),
         warnings=list(task.warnings),
+        has_audio=has_audio,
     )
