@@ -47,9 +47,9 @@ contracts: install-dev
 
 # Debian packages the tests use: Chromium for the studio's browser test, ffmpeg for the benchmarks,
 # PostgreSQL's server for the contract suites (tests start their own throwaway server).
-SYSTEM_PACKAGES = chromium chromium-driver ffmpeg postgresql
+SYSTEM_PACKAGES = chromium chromium-driver ffmpeg postgresql wrk
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v ffmpeg >/dev/null \
+	@if ! command -v chromium >/dev/null || ! command -v ffmpeg >/dev/null || ! command -v wrk >/dev/null \
 		|| ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null) \
 		|| echo "warning: could not apt-get $(SYSTEM_PACKAGES)"; \

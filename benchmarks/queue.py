@@ -7,14 +7,17 @@
   off, i.e. the old polling path (poll interval 0.5 s, the default).
 - **throughput**: N tasks queued first, then 1, 2 or 4 worker processes (one thread each) with
   a no-op engine (it writes a few bytes, no video) run them; tasks/s from the first claim to the
-  last completion, from the tasks' timestamps (process start-up is not counted). Reference in
+  last completion, from the tasks' timestamps (process start-up is not counted). References in
   the same run: the bare claim statement alone (``SqlTaskQueue.claim`` in a loop, one process),
-  the ceiling of the queue itself.
+  the ceiling of the queue itself; and on PostgreSQL **procrastinate** (a mature PostgreSQL task
+  queue, psycopg 3) running N no-op jobs with the same 1, 2 or 4 worker processes (concurrency
+  1 each) on the same server, jobs/s from its own ``started`` → ``succeeded`` events.
 
 PostgreSQL is a throwaway server from tests/support/postgres.py (Debian's postgresql package),
 or ``--postgres-url``. Prints a table and writes JSON to benchmarks/results/queue.json.
 
     python benchmarks/queue.py [--samples 30] [--tasks 200] [--backends sqlite,postgres]
+                               [--levels 1,2,4] [--no-procrastinate]
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -158,8 +162,8 @@ def throughput(container: Container, count: int, processes: int) -> float:
     owner = container.keys.create(f"throughput-{processes}-{time.monotonic_ns()}").key
     ids = [container.tasks.submit(owner, REQUEST).id for _ in range(count)]
     with workers(container.settings, processes):
-        for task_id in ids:
-            wait_done(container, task_id, timeout=300, every=0.02)
+        for task_id in ids:  # a slow look: the measuring process stays off the CPU
+            wait_done(container, task_id, timeout=300, every=0.2)
     tasks = [container.repository.get(i) for i in ids]
     starts = [t.started_at for t in tasks if t and t.started_at]
     ends = [t.finished_at for t in tasks if t and t.finished_at]
@@ -181,6 +185,64 @@ def raw_claims(container: Container, count: int) -> float:
         ended = Failure(code=1000, message="benchmark: claimed only", kind=FailureKind.CANCELLED)
         store.transition(task.id, task.lease.token, datetime.now(UTC), ended.status, result=ended)
     return rate
+
+
+# --- the reference: procrastinate ------------------------------------------------------
+
+PROCRASTINATE_QUEUE = "bench"
+
+
+def procrastinate_app(conninfo: str) -> Any:
+    import procrastinate
+
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo))
+
+    @app.task(name="noop", queue=PROCRASTINATE_QUEUE)
+    def noop() -> None:
+        return None
+
+    return app
+
+
+def procrastinate_worker(conninfo: str) -> None:
+    """One worker process, concurrency 1; it ends when the queue is empty (``wait=False``)."""
+    procrastinate_app(conninfo).run_worker(
+        queues=[PROCRASTINATE_QUEUE],
+        concurrency=1,
+        wait=False,
+        install_signal_handlers=False,
+        delete_jobs="never",
+    )
+
+
+def procrastinate_throughput(database_url: str, count: int, processes: int) -> float:
+    import psycopg
+
+    from reelserve.adapters.wakeups.postgres import libpq_url
+
+    conninfo = libpq_url(database_url)
+    app = procrastinate_app(conninfo)
+    with app.open():
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            exists = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+            if exists is None or exists[0] is None:
+                app.schema_manager.apply_schema()
+            conn.execute("TRUNCATE procrastinate_jobs CASCADE")
+        app.tasks["noop"].batch_defer(*[{} for _ in range(count)])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    command = [sys.executable, __file__, "--procrastinate-worker", conninfo]
+    started = [subprocess.Popen(command, env=env) for _ in range(processes)]
+    for process in started:
+        process.wait(600)
+    with psycopg.connect(conninfo) as conn:
+        first, last, done = conn.execute(
+            "SELECT min(at) FILTER (WHERE type = 'started'), "
+            "max(at) FILTER (WHERE type = 'succeeded'), "
+            "count(*) FILTER (WHERE type = 'succeeded') FROM procrastinate_events"
+        ).fetchone()
+    if done != count:
+        raise RuntimeError(f"procrastinate finished {done} of {count} jobs")
+    return float(count / (last - first).total_seconds())
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -215,14 +277,24 @@ def run_backend(name: str, url: str | None, args: argparse.Namespace) -> list[di
             )
             for processes in args.levels:
                 rate = throughput(container, args.tasks, processes)
-                rows.append(
-                    {
-                        "backend": name,
-                        "measure": "no-op tasks",
-                        "workers": processes,
-                        "tasks_per_s": round(rate, 1),
-                    }
-                )
+                row: dict[str, object] = {
+                    "backend": name,
+                    "measure": "no-op tasks",
+                    "workers": processes,
+                    "tasks_per_s": round(rate, 1),
+                }
+                rows.append(row)
+                if url and args.procrastinate:
+                    reference = procrastinate_throughput(url, args.tasks, processes)
+                    row["vs_procrastinate"] = round(rate / reference, 2)
+                    rows.append(
+                        {
+                            "backend": name,
+                            "measure": "procrastinate no-op jobs (ref)",
+                            "workers": processes,
+                            "tasks_per_s": round(reference, 1),
+                        }
+                    )
         finally:
             container.close()
     return rows
@@ -243,12 +315,13 @@ def postgres(url: str | None) -> Iterator[str]:
 
 
 def print_table(rows: list[dict[str, object]]) -> None:
-    print("| backend | measure | workers | median ms | p95 ms | tasks/s |")
-    print("|---|---|---|---|---|---|")
+    print("| backend | measure | workers | median ms | p95 ms | tasks/s | ÷ procrastinate |")
+    print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['backend']} | {row['measure']} | {row['workers']} | "
-            f"{row.get('median_ms', '')} | {row.get('p95_ms', '')} | {row.get('tasks_per_s', '')} |"
+            f"{row.get('median_ms', '')} | {row.get('p95_ms', '')} | {row.get('tasks_per_s', '')} "
+            f"| {row.get('vs_procrastinate', '')} |"
         )
 
 
@@ -259,11 +332,21 @@ def main() -> None:
     parser.add_argument("--levels", default="1,2,4", help="worker processes per run")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--postgres-url", default=None)
+    parser.add_argument(
+        "--procrastinate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the procrastinate reference on PostgreSQL (dev extra)",
+    )
+    parser.add_argument("--procrastinate-worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--wakeups", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     if args.worker:
         worker_main(Settings.model_validate_json(args.worker), args.wakeups)
+        return
+    if args.procrastinate_worker:
+        procrastinate_worker(args.procrastinate_worker)
         return
     args.levels = [int(n) for n in args.levels.split(",")]
     rows: list[dict[str, object]] = []

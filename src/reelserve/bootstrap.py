@@ -9,8 +9,10 @@ whatever runs tasks (``WorkerPool.start``), so `reelserve keys list` never impor
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import secrets
+import stat
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine as DbEngine
 
 from reelserve.adapters.clock import SystemClock
-from reelserve.adapters.db.engine import make_engine, migrate
+from reelserve.adapters.db.engine import OUTAGE_ERRORS, PoolSizes, make_engine, migrate
 from reelserve.adapters.db.stores import sql_stores
 from reelserve.adapters.engines.registry import EngineRouter, load_router
 from reelserve.adapters.engines.upstream import RelayRuntime, bind_relay
@@ -28,6 +30,7 @@ from reelserve.adapters.files.local import LocalFileStore
 from reelserve.adapters.media.images import PillowImageIntake
 from reelserve.adapters.media.stills import AvStills
 from reelserve.adapters.net.fetch import HttpImageFetcher
+from reelserve.adapters.net.lookups import Lookups
 from reelserve.adapters.net.webhooks import SafeHttpWebhookSender
 from reelserve.adapters.wakeups.postgres import PostgresWakeups
 from reelserve.adapters.wakeups.unix import UnixSocketWakeups, wake_dir
@@ -51,7 +54,9 @@ from reelserve.services.slots import Slots, plan_slots
 from reelserve.services.tasks import TaskLimits, TaskService
 from reelserve.services.uploads import UploadService
 from reelserve.services.webhooks import RetryPolicy, WebhookService
-from reelserve.settings import Settings
+from reelserve.settings import Settings, checked_secret
+
+log = logging.getLogger("reelserve")
 
 
 @dataclass(kw_only=True)
@@ -70,6 +75,8 @@ class Container:
     uploads: UploadService  # uploaded inputs (/v1/files/upload, mm_file://ID)
     wakeups: Wakeups  # create → idle workers, in this process and others
     on_close: Callable[[], None] = lambda: None  # releases the database (the API never sees it)
+    # What the database raises while it is away; the API answers them "service unavailable".
+    outage_errors: tuple[type[Exception], ...] = ()
     # Binds relayed models (engine = "upstream") to the stores; None when nothing is relayed.
     make_relay: Callable[[EngineRouter], RelayRuntime | None] = lambda _: None
     _relay: RelayRuntime | None = field(default=None, init=False, repr=False)
@@ -144,14 +151,14 @@ def make_wakeups(settings: Settings, database: DbEngine) -> Wakeups:
 
 
 def _secret(settings: Settings) -> bytes:
-    if settings.secret_key:
+    if settings.secret_key is not None:
         return settings.secret_key.encode()
     path = settings.data_dir / "secret.key"
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    return checked_secret(path.read_text().strip().encode(), str(path))
 
 
 def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -162,21 +169,48 @@ def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddre
     ]
 
 
+def private_data_dir(path: Path) -> None:
+    """Create the data dir 0700, or take group and other access away from an existing one: it
+    holds the database (every key's webhook secret), the signing secret and every video."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("data dir %s was mode %o; setting 0700", path, mode)
+        path.chmod(0o700)
+
+
+def pool_sizes(settings: Settings) -> PoolSizes:
+    return PoolSizes(
+        size=settings.db_pool_size,
+        overflow=settings.db_max_overflow,
+        wait_s=settings.db_pool_timeout_s,
+        connect_s=settings.db_connect_timeout_s,
+        statement_s=settings.db_statement_timeout_s,
+    )
+
+
 def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = make_engine(settings.resolved_database_url)
+    private_data_dir(settings.data_dir)
+    database = make_engine(settings.resolved_database_url, pool_sizes(settings))
     if migrate_schema:
         migrate(database)
     clock = SystemClock()
     stores = sql_stores(database)
     files = LocalFileStore(Path(settings.data_dir) / "files")
     networks = allowed_networks(settings)
+    lookups = Lookups(
+        per_key=settings.dns_lookups_per_key,
+        total=settings.dns_lookups_total,
+        timeout_s=settings.dns_timeout_s,
+    )
     intake = PillowImageIntake(
-        HttpImageFetcher(timeout_s=settings.fetch_timeout_s, allow_networks=networks),
+        HttpImageFetcher(
+            timeout_s=settings.fetch_timeout_s, allow_networks=networks, lookups=lookups
+        ),
         decode_budget_pixels=settings.decode_budget_pixels,
     )
     wakeups = make_wakeups(settings, database)
-    sender = SafeHttpWebhookSender(allow_networks=networks)
+    sender = SafeHttpWebhookSender(allow_networks=networks, lookups=lookups)
     tasks = TaskService(
         tasks=stores.repository,
         catalog=stores.catalog,
@@ -207,7 +241,7 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
         stats=stores.stats,
         health=stores.health,
         files=files,
-        keys=KeyService(keys=stores.keys, clock=clock),
+        keys=KeyService(keys=stores.keys, clock=clock, tasks=stores.repository),
         tasks=tasks,
         signer=DownloadSigner(_secret(settings), timedelta(seconds=settings.download_url_ttl_s)),
         webhooks=WebhookService(
@@ -219,9 +253,12 @@ def build(settings: Settings, *, migrate_schema: bool = True) -> Container:
                 scale=settings.webhook_retry_scale, max_attempts=settings.webhook_max_attempts
             ),
             timeout_s=settings.webhook_timeout_s,
+            rate=stores.limiter,
+            redeliver_per_minute=settings.webhook_redeliver_per_minute,
         ),
         wakeups=wakeups,
         on_close=database.dispose,
+        outage_errors=OUTAGE_ERRORS,
         uploads=UploadService(uploads=stores.uploads, files=files, clock=clock),
         make_relay=lambda router: bind_relay(
             router.engines(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.table import Table
 from reelserve import cli_client
 from reelserve.domain import catalog
 from reelserve.settings import Settings
+
+if TYPE_CHECKING:
+    from reelserve.bootstrap import Container
 
 app = typer.Typer(
     help="reelserve: a self-hosted MiniMax-compatible video generation server.",
@@ -30,10 +33,18 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
+    from pydantic import ValidationError
+
     values = {k: v for k, v in overrides.items() if v is not None}
     if data_dir is not None:
         values["data_dir"] = data_dir
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except ValidationError as error:  # one line per setting, not a traceback
+        for item in error.errors():
+            name = "REELSERVE_" + "_".join(str(p) for p in item["loc"]).upper()
+            typer.echo(f"error: {name}: {item['msg']}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _logging(level: str) -> None:
@@ -48,17 +59,30 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     data_dir: DataDir = None,
     workers: Annotated[int | None, typer.Option(help="In-process worker threads.")] = None,
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(help="PEM certificate: serve HTTPS directly. Env: REELSERVE_SSL_CERTFILE."),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None,
+        typer.Option(help="PEM private key for --ssl-certfile. Env: REELSERVE_SSL_KEYFILE."),
+    ] = None,
 ) -> None:
     """Start the API server with in-process workers."""
-    import uvicorn
-
+    from reelserve.api import serving
     from reelserve.api.app import create_app
-    from reelserve.bootstrap import build
     from reelserve.worker import WorkerPool
 
-    settings = _settings(data_dir, host=host, port=port, workers=workers)
+    settings = _settings(
+        data_dir,
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     _logging(settings.log_level)
-    container = build(settings)
+    container = _built(settings)
     _ = container.router  # a faulty engine registry stops the server here, not at a create
     if not container.keys.has_any():
         created = container.keys.create("default")
@@ -68,21 +92,51 @@ def serve(
         )
     pool = WorkerPool(container, settings.workers)
     pool.start()
+    _warn_if_unreachable_urls(settings)
+    scheme = "https" if settings.ssl_certfile else "http"
     console.print(
-        f"reelserve listening on http://{settings.host}:{settings.port} "
+        f"reelserve listening on {scheme}://{settings.host}:{settings.port} "
         f"(data: {settings.data_dir}, workers: {settings.workers})"
     )
     try:
-        uvicorn.run(
-            create_app(container),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-        )
+        serving.run(create_app(container), settings)
     finally:
         pool.stop()
         container.close()
+
+
+def _warn_if_unreachable_urls(settings: Settings) -> None:
+    """Plain http on a non-loopback address without a public URL: clients that rewrite download
+    links to https (several MiniMax clients do) cannot fetch them, and behind a TLS proxy the
+    links name the inner address. Say so at start-up."""
+    import ipaddress
+    import logging
+
+    if settings.public_url or settings.ssl_certfile or settings.host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(settings.host).is_loopback:
+            return
+    except ValueError:
+        pass  # a host name: not known to be loopback
+    logging.getLogger("reelserve.cli").warning(
+        "serving plain http on %s without REELSERVE_PUBLIC_URL: download URLs follow each "
+        "request's scheme and host; behind a TLS proxy set REELSERVE_PUBLIC_URL=https://…, or "
+        "serve TLS directly with --ssl-certfile/--ssl-keyfile",
+        settings.host,
+    )
+
+
+def _built(settings: Settings) -> Container:
+    """The container, or a one-line refusal for a setting the server cannot start with."""
+    from reelserve.bootstrap import build
+    from reelserve.settings import SettingsError
+
+    try:
+        return build(settings)
+    except SettingsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _serves(models: list[str] | None) -> frozenset[str] | None:
@@ -115,13 +169,12 @@ def worker(
     ] = None,
 ) -> None:
     """Run workers as a separate process on the same data (database and files)."""
-    from reelserve.bootstrap import build
-    from reelserve.worker import WorkerPool
+    from reelserve.worker import WorkerPool, build_when_reachable
 
     serves = _serves(models)
     settings = _settings(data_dir)
     _logging(settings.log_level)
-    container = build(settings)
+    container = build_when_reachable(settings)
     pool = WorkerPool(container, count, models=serves)
     pool.start()
     which = ", ".join(sorted(serves)) if serves else "every model"
@@ -192,42 +245,68 @@ def keys_list(data_dir: DataDir = None) -> None:
 
 @keys_app.command("revoke")
 def keys_revoke(
-    key: Annotated[str, typer.Argument(help="Id or name of the key.")], data_dir: DataDir = None
+    key: Annotated[str, typer.Argument(help="Id or name of the key.")],
+    data_dir: DataDir = None,
+    keep_queued: Annotated[
+        bool,
+        typer.Option(
+            "--keep-queued", help="Leave the key's queued tasks to run (default: cancel them)."
+        ),
+    ] = False,
 ) -> None:
-    """Revoke a key: requests with it get 1004 from now on."""
+    """Revoke a key: requests with it get 1004 from now on; its queued tasks are cancelled,
+    its running ones asked to stop, its pushes stop and its event streams close."""
     from reelserve.bootstrap import build
     from reelserve.domain.errors import ReelserveError
 
     container = build(_settings(data_dir))
     try:
-        revoked = container.keys.revoke(key)
+        revoked = container.keys.revoke(key, keep_queued=keep_queued)
     except ReelserveError as error:
         console.print(f"[red]error:[/] {error.status_msg}")
         raise typer.Exit(2) from None
     finally:
         container.close()
-    console.print(f"revoked key {revoked.name!r} ({revoked.id})")
+    console.print(
+        f"revoked key {revoked.key.name!r} ({revoked.key.id}); "
+        f"{revoked.cancelled} queued task(s) cancelled"
+    )
 
 
 @app.command()
 def models() -> None:
-    """The model catalog: modes, resolutions × durations, prices."""
-    table = Table("model", "mode", "resolution: durations (s)", "default", "camera", "USD")
+    """The model catalog: each mode's allowed resolution × duration with its price."""
+    from reelserve.cli_client import Col, emit, out
+
+    piped = not out.is_terminal
+    columns = [Col("model", no_wrap=True), Col("mode", no_wrap=True)]
+    columns += [Col("resolution"), Col("seconds"), Col("usd")] if piped else [Col("allowed: USD")]
+    columns += [Col("default", no_wrap=True), Col("camera", no_wrap=True)]
+    rows = []
     for spec in catalog.MODELS.values():
         for mode, matrix in spec.modes.items():
-            allowed = ", ".join(f"{r}: {'/'.join(map(str, d))}" for r, d in matrix.items())
-            prices = ", ".join(f"{r} {d}s ${p}" for (r, d), p in spec.prices.items()) or "—"
-            table.add_row(
-                spec.name,
-                mode.value,
-                allowed,
+            extra = [
                 catalog.default_resolution(spec, mode),
                 "yes" if spec.camera_directives else "no",
-                prices,
-            )
-    console.print(table)
+            ]
+            combos = [
+                (r, d, _price(spec, r, d)) for r, durations in matrix.items() for d in durations
+            ]
+            if piped:  # one line per allowed combination, nothing else
+                rows += [[spec.name, mode.value, r, str(d), p, *extra] for r, d, p in combos]
+            else:
+                shown = ", ".join(f"{r} {d}s {p}" for r, d, p in combos)
+                rows.append([spec.name, mode.value, shown, *extra])
+    emit(columns, rows)
     aliases = ", ".join(f"{a} → {m}" for a, m in catalog.ALIASES.items())
-    console.print(f"aliases (seed 002 gateway ids): {aliases}")
+    if not piped:
+        out.print(f"aliases (seed 002 gateway ids): {aliases}", highlight=False)
+
+
+def _price(spec: catalog.ModelSpec, resolution: str, duration: int) -> str:
+    """The price of an allowed combination ("—" where none is published)."""
+    price = spec.prices.get((resolution, duration))
+    return f"${price}" if price is not None else "—"
 
 
 # Client-side commands (they talk to a running server through the SDK): cli_client.py.

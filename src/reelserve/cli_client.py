@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -45,6 +47,44 @@ Key = Annotated[
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the raw JSON.")]
 DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class Col:
+    """A table column: its header and rich's column options (used only in a terminal)."""
+
+    name: str
+    no_wrap: bool = False
+    overflow: Literal["fold", "crop", "ellipsis"] = "fold"
+    justify: Literal["left", "right"] = "left"
+
+
+def emit(columns: list[Col], rows: list[list[str]]) -> None:
+    """A table in a terminal, sized to its width (80 columns stay readable: long text gives
+    way, ids and names stay whole); tab-separated lines with a header when piped."""
+    if not out.is_terminal:
+        for line in [[c.name for c in columns], *rows]:
+            print("\t".join(" ".join(cell.split()) for cell in line))
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    # Whole columns (ids, names, numbers) keep their widest cell; an "ellipsis" column (a
+    # prompt) gets what is left and is cut with "…"; a "fold" column that may wrap wraps.
+    widths = [max([len(c.name), *(len(row[i]) for row in rows)]) for i, c in enumerate(columns)]
+    whole = [c.no_wrap and c.overflow == "fold" for c in columns]
+    left = out.width - sum(w for w, keep in zip(widths, whole, strict=True) if keep)
+    left -= 3 * len(columns)  # padding and separators
+    for c, width, keep in zip(columns, widths, whole, strict=True):
+        table.add_column(
+            c.name,
+            no_wrap=c.no_wrap,
+            overflow=c.overflow,
+            justify=c.justify,
+            min_width=width if keep else None,
+            max_width=max(8, left) if c.overflow == "ellipsis" else None,
+        )
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
 
 
 def _client(server: str, api_key: str) -> Client:
@@ -154,24 +194,34 @@ def tasks_list(
     if as_json:
         print(json.dumps({"tasks": page.tasks, "next_cursor": page.next_cursor}, indent=2))
         return
-    table = Table()
-    # Ids must stay whole (copyable) in a narrow terminal; the prompt gives way first.
-    table.add_column("task", no_wrap=True, min_width=17)
-    table.add_column("created", no_wrap=True, min_width=16)
-    for name in ("status", "%", "model", "size"):
-        table.add_column(name)
-    table.add_column("prompt", overflow="ellipsis", no_wrap=True, max_width=40)
-    for view in page.tasks:
-        table.add_row(
+    piped = not out.is_terminal
+    wide = piped or out.width >= 100  # at 80 columns the creation time gives way first
+    columns = [
+        Col("task", no_wrap=True),
+        *([Col("created", no_wrap=True)] if wide else []),
+        Col("status", no_wrap=True),
+        Col("%", no_wrap=True, justify="right"),
+        Col("model", no_wrap=True),
+        Col("size", no_wrap=True),
+        Col("prompt", overflow="ellipsis", no_wrap=True),
+    ]
+    rows = [
+        [
             view["task_id"],
-            view["created_at"][:16].replace("T", " "),
+            *(
+                [view["created_at"] if piped else view["created_at"][:16].replace("T", " ")]
+                if wide
+                else []
+            ),
             view["status"],
             str(view["progress"]),
             view["model"],
             f"{view['resolution']} {view['duration']}s",
-            (view["prompt"][:40] + "…") if len(view["prompt"]) > 40 else view["prompt"],
-        )
-    out.print(table)
+            view["prompt"],
+        ]
+        for view in page.tasks
+    ]
+    emit(columns, rows)
     if page.next_cursor:
         out.print(f"more: reelserve tasks list --cursor {page.next_cursor}", soft_wrap=True)
 

@@ -18,6 +18,10 @@ from typing import Any
 current_task_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "reelserve_task_id", default=None
 )
+# The request being answered (its ``Trace-Id`` header); set by the API's outermost layer.
+current_trace_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "reelserve_trace_id", default=None
+)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=`` and is kept.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -34,7 +38,7 @@ def task_context(task_id: str | None) -> Iterator[None]:
 
 
 class JsonFormatter(logging.Formatter):
-    """``{"time", "level", "logger", "msg", "task_id"?, extras…, "exc"?}`` on one line."""
+    """One line: ``{"time", "level", "logger", "msg", "task_id"?, "trace_id"?, …, "exc"?}``."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -46,6 +50,9 @@ class JsonFormatter(logging.Formatter):
         task_id = getattr(record, "task_id", None) or current_task_id.get()
         if task_id:
             entry["task_id"] = task_id
+        trace_id = current_trace_id.get()
+        if trace_id:
+            entry["trace_id"] = trace_id
         for key, value in vars(record).items():
             if key not in _STANDARD and key not in entry:
                 entry[key] = value

@@ -8,15 +8,49 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import time
 from collections.abc import Collection
 
-from reelserve.bootstrap import Container
+from reelserve.bootstrap import Container, build
+from reelserve.services.delivery_pool import DeliveryPool
 from reelserve.services.execution import Executor
+from reelserve.settings import Settings
 
 log = logging.getLogger("reelserve.worker")
+
+
+class Backoff:
+    """Pauses after consecutive failures: 0.1 s doubling to ``cap``, with ±20 % jitter so that
+    a fleet that lost its database does not come back in step."""
+
+    def __init__(self, first: float = 0.1, cap: float = 5.0) -> None:
+        self._first, self._cap, self._failures = first, cap, 0
+
+    def next(self) -> float:
+        pause: float = min(self._cap, self._first * 2.0**self._failures)
+        self._failures += 1
+        return pause * random.uniform(0.8, 1.2)
+
+    def reset(self) -> None:
+        self._failures = 0
+
+
+def build_when_reachable(settings: Settings, *, give_up_after_s: float = 300.0) -> Container:
+    """`build` for a worker process: a database that is down or restarting at start-up is
+    waited for with back-off (a fleet restarted with its database comes up on its own)."""
+    backoff, deadline = Backoff(cap=5.0), time.monotonic() + give_up_after_s
+    while True:
+        try:
+            return build(settings)
+        except Exception as error:
+            pause = backoff.next()
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("database not reachable (%s); again in %.1f s", type(error).__name__, pause)
+            time.sleep(pause)
 
 
 class WorkerPool:
@@ -73,12 +107,19 @@ class WorkerPool:
     def _work(self, executor: Executor) -> None:
         wakeups = self._container.wakeups
         poll = self._container.settings.poll_interval_s
+        backoff = Backoff()
         while not self._stop.is_set():
             try:
                 ran = executor.run_next()
-            except Exception:  # the database may be briefly unavailable: back off, go on
-                log.exception("worker %s: claim failed", executor.worker_id)
-                ran = None
+            except Exception as error:  # the database is away: back off; the pool reconnects
+                pause = backoff.next()
+                log.warning(
+                    "worker %s: claim failed (%s); again in %.1f s",
+                    executor.worker_id, type(error).__name__, pause,
+                )  # fmt: skip
+                self._stop.wait(pause)
+                continue
+            backoff.reset()
             if ran is None:
                 wakeups.wait(poll)
 
@@ -88,21 +129,31 @@ class WorkerPool:
         while not self._stop.wait(interval):
             try:
                 executor.reap()
-            except Exception:
-                log.exception("reaper failed")
+            except Exception as error:
+                log.warning("reaper failed (%s); again in %.1f s", type(error).__name__, interval)
 
     def _push(self) -> None:
         """Deliver due callback pushes (the outbox); retries wait in the rows, not here."""
+        settings = self._container.settings
         webhooks = self._container.webhooks
-        interval = self._container.settings.webhook_poll_s
+        pool = None
+        if settings.webhook_concurrency > 1:
+            pool = DeliveryPool(
+                webhooks,
+                threads=settings.webhook_concurrency,
+                per_receiver=settings.webhook_per_receiver,
+                per_key=settings.webhook_per_key,
+            )
         while not self._stop.is_set():
             try:
-                sent = webhooks.deliver_due()
+                sent = pool.dispatch() if pool else webhooks.deliver_due()
             except Exception:
                 log.exception("webhook delivery failed")
                 sent = 0
             if not sent:
-                self._stop.wait(interval)
+                self._stop.wait(settings.webhook_poll_s)
+        if pool:
+            pool.close()
 
     def join_forever(self) -> None:
         try:

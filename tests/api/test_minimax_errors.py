@@ -118,7 +118,7 @@ async def test_unknown_fields_are_ignored_and_stray_spaces_tolerated(
 
 
 @pytest.mark.parametrize("header", [None, "Bearer", "Bearer wrong", "Basic abc", "rs_123"])
-async def test_missing_or_wrong_key_answers_1004(
+async def test_missing_or_wrong_key_answers_1004_or_2049_on_create(
     client: httpx.AsyncClient, header: str | None
 ) -> None:
     headers = {"Authorization": header} if header is not None else {}
@@ -132,7 +132,10 @@ async def test_missing_or_wrong_key_answers_1004(
     ):
         response = await request
         assert response.status_code == 200
-        assert response.json()["base_resp"]["status_code"] == 1004
+        create = response.request.method == "POST"
+        # MINIMAX_API.md §8: create answers 2049 for a well-formed Bearer key that is unknown
+        expected = 2049 if create and header == "Bearer wrong" else 1004
+        assert response.json()["base_resp"]["status_code"] == expected
 
 
 async def test_revoked_key_answers_1004(client: httpx.AsyncClient, container: Container) -> None:

@@ -115,3 +115,18 @@ def test_a_requeued_task_keeps_its_first_processing_event(stores: Any) -> None:
     again = stores.queue.claim("w", T0 + LEASE * 2, LEASE)
     stores.queue.transition("1", again.lease.token, T0 + LEASE * 2, S.PROCESSING)
     assert [d.id for d in stores.outbox.deliveries("1")] == ["msg_1_processing"]
+
+
+def test_claim_skips_receivers_and_keys_at_their_bound(stores: Any) -> None:
+    """Issue 16 item 4: the delivery pool skips a busy receiver's and a busy key's pushes."""
+    stores.keys.add(make_key("k1"))
+    stores.keys.add(make_key("k2"))
+    for task_id, owner, url in (("1", "k1", HOOK), ("2", "k2", "https://other.example/hook")):
+        stores.repository.add(make_task(task_id, owner, callback_url=url))
+        task = stores.queue.claim("w", T0, LEASE)
+        assert stores.queue.transition(task_id, task.lease.token, T0, S.PROCESSING)
+    assert stores.outbox.claim(T0, LEASE, skip_urls={HOOK}, skip_owners={"k2"}) is None
+    claimed = stores.outbox.claim(T0, LEASE, skip_urls={HOOK})
+    assert claimed.task_id == "2" and claimed.owner_key_id == "k2"
+    claimed = stores.outbox.claim(T0, LEASE, skip_owners={"k2"})
+    assert claimed.task_id == "1" and claimed.owner_key_id == "k1"

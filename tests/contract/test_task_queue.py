@@ -98,6 +98,21 @@ def test_only_the_lease_holder_records_a_result(stores: Any) -> None:
     assert not queue.transition("1", new, T0, S.FAILED, result=failure)  # it has ended
 
 
+def test_a_success_sent_again_after_a_lost_answer_reads_as_written_and_charges_once(
+    stores: Any,
+) -> None:
+    queue = stores.queue
+    stores.keys.add(make_key("k1", balance_usd=Decimal("5")))
+    stores.repository.add(make_task("1", cost_usd=Decimal("0.28")))
+    token = queue.claim("w", T0, LEASE).lease.token
+    assert queue.transition("1", token, T0, S.PROCESSING)
+    assert queue.transition("1", token, T0, S.SUCCEEDED, result=success("1"))
+    assert queue.transition("1", token, T0, S.SUCCEEDED, result=success("1"))  # the retry
+    assert not queue.transition("1", token, T0, S.SUCCEEDED, result=success("1", file_id="78"))
+    assert stores.keys.by_hash(make_key("k1").key_hash).balance_usd == Decimal("4.72")
+    assert stores.catalog.get("78", "k1") is None
+
+
 def test_a_transition_must_carry_what_its_target_records(stores: Any) -> None:
     stores.repository.add(make_task("1"))
     task = stores.queue.claim("w", T0, LEASE)
@@ -193,3 +208,9 @@ def test_the_reaper_requeues_a_lost_task_nobody_cancelled(stores: Any) -> None:
     again = stores.repository.get("1")
     assert again.status is S.QUEUED and again.lease is None and again.progress == Progress()
     assert replace(again, updated_at=T0).attempts == 1
+
+
+def test_a_claim_queues_no_callback_so_it_can_run_as_one_statement() -> None:
+    from reelserve.domain.deliveries import EVENTS
+
+    assert S.PREPARING not in EVENTS  # SqlTaskQueue.claim runs in autocommit on PostgreSQL

@@ -131,3 +131,21 @@ def test_the_camera_plan_parsed_at_submit_reads_back(stores: Any) -> None:
     assert stores.repository.get("1").plan == plan
     claimed = stores.queue.claim("w", T0, LEASE)
     assert claimed.plan == plan
+
+
+@pytest.mark.parametrize("queued", [True, False])
+def test_cancel_owned_stops_one_keys_work_only(stores: Any, queued: bool) -> None:
+    """Issue 16 item 7: a revoked key's queued tasks are cancelled (unless kept) and its running
+    ones flagged; another key's tasks are untouched."""
+    stores.repository.add(make_task("1"))
+    stores.repository.add(make_task("2", created=T0 + timedelta(seconds=1)))
+    stores.repository.add(make_task("3", "k2", created=T0 + timedelta(seconds=2)))
+    running = stores.queue.claim("w", T0, LEASE, models=None)
+    assert running.id == "1"
+    assert stores.repository.cancel_owned("k1", T0, queued=queued) == (1 if queued else 0)
+    assert stores.repository.get("1").cancel_requested
+    assert stores.repository.get("2").status is (
+        TaskStatus.CANCELLED if queued else TaskStatus.QUEUED
+    )
+    other = stores.repository.get("3")
+    assert other.status is TaskStatus.QUEUED and not other.cancel_requested

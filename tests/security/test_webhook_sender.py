@@ -6,7 +6,6 @@ import contextlib
 import ipaddress
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -94,20 +93,23 @@ def test_a_wrong_answer_fails_the_challenge(
     assert sender.challenge(url, "c-123", timeout_s=3.0) is False
 
 
-def slow_echo(h: BaseHTTPRequestHandler, body: bytes) -> None:
-    time.sleep(1.5)
-    answer(h, 200, body)
-
-
 def test_a_late_echo_fails_within_the_budget(
     sender: SafeHttpWebhookSender, receiver: tuple[Receiver, str]
 ) -> None:
     state, url = receiver
-    state.reply = slow_echo
-    started = time.monotonic()
+    release, answered = threading.Event(), threading.Event()
+
+    def late_echo(h: BaseHTTPRequestHandler, body: bytes) -> None:
+        release.wait(30)  # echoes only once the test lets it, after the check returned
+        with contextlib.suppress(OSError):
+            answer(h, 200, body)
+        answered.set()
+
+    state.reply = late_echo
 
     assert sender.check_challenge(url, "c-123", timeout_s=0.5) == "timed out"
-    assert time.monotonic() - started < 1.0
+    assert not answered.is_set()  # the budget cut the wait; the echo never came
+    release.set()
 
 
 def test_deliver_posts_the_body_and_headers_and_returns_the_status(
@@ -138,8 +140,16 @@ def test_deliver_returns_0_when_no_answer_comes(
     sender: SafeHttpWebhookSender, receiver: tuple[Receiver, str]
 ) -> None:
     state, url = receiver
-    state.reply = slow_echo
+    release = threading.Event()
+
+    def held(h: BaseHTTPRequestHandler, body: bytes) -> None:
+        release.wait(30)  # no answer until the delivery gave up
+        with contextlib.suppress(OSError):
+            answer(h, 200, body)
+
+    state.reply = held
 
     assert sender.deliver(url, b"{}", {}, timeout_s=0.3) == 0
+    release.set()
     assert sender.deliver("http://127.0.0.1:1/closed", b"{}", {}, timeout_s=1.0) == 0
     assert sender.deliver("not a url", b"{}", {}, timeout_s=1.0) == 0

@@ -45,7 +45,10 @@ def test_an_engine_bug_fails_the_task_rather_than_leaving_it_stuck(world: World)
     task = world.tasks.submit(owner, KITE)
     world.executor().run_next()
     failed = world.tasks.get(owner, task.id)
-    assert failed.status is TaskStatus.FAILED and "ZeroDivisionError" in failed.error_message
+    assert failed.status is TaskStatus.FAILED and failed.error_code == 1000
+    # The engine's internals go to the log, never to the task's owner (issue 16, item 15).
+    assert "internal engine error" in failed.error_message
+    assert "ZeroDivisionError" not in failed.error_message and "oops" not in failed.error_message
 
 
 def test_cancel_stops_a_queued_task_at_once_and_a_running_one_at_its_next_step(

@@ -140,8 +140,14 @@ def test_every_model_mode_duration_resolution(name: str, mode: Mode, resolution:
         if matrix is None:
             assert [v.field for v in found] == ["model"], case
             assert name in messages and mode.value in messages, case
+        elif mode is Mode.S2V:  # S2V has neither field: both are ignored, with a warning
+            assert found == [], case
+            assert len(rules.resolve(request).warnings) == 2, case
         elif resolution not in matrix:
-            assert [v.field for v in found] == ["resolution"], case
+            # the duration is judged against every resolution of the mode, in the same answer
+            any_duration = any(duration in allowed for allowed in matrix.values())
+            fields = ["resolution"] if any_duration else ["resolution", "duration"]
+            assert [v.field for v in found] == fields, case
             assert repr(resolution) in messages, case
             assert ", ".join(matrix) in messages, case  # the allowed values are named
         elif duration not in matrix[resolution]:
@@ -231,8 +237,20 @@ def test_every_seed_002_alias_resolves(alias: str, canonical: str) -> None:
 def test_an_alias_request_is_validated_against_its_model() -> None:
     assert rules.validate(request_for("minimax_hailuo_02_i2v", I2V, resolution="512P")) == []
     found = rules.validate(request_for("minimax_hailuo_23_fast_i2v", T2V))
-    assert [v.field for v in found] == ["model"]
+    assert [v.field for v in found] == ["first_frame_image"]
     assert "minimax_hailuo_23_fast_i2v" in found[0].message
+
+
+@pytest.mark.parametrize("alias", [a for a in catalog.ALIASES if "i2v" in a])
+def test_an_image_to_video_alias_without_an_image_is_refused(alias: str) -> None:
+    """Seed 002: ``minimax_hailuo_02_i2v`` names the mode; its model also makes t2v, but not
+    under this name (issue 17 §6)."""
+    found = rules.validate(request_for(alias, T2V))
+    assert [v.field for v in found] == ["first_frame_image"]
+    assert found[0].message == (
+        f"first_frame_image: is required for model {alias!r} (an image-to-video model)"
+    )
+    assert rules.validate(request_for("minimax_hailuo_02", T2V)) == []
 
 
 @pytest.mark.parametrize(

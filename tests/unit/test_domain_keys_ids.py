@@ -11,7 +11,6 @@ import pytest
 from reelserve.domain import files, ids, keys
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
-INT64_MAX = 2**63 - 1
 
 
 # --- keys -------------------------------------------------------------------------------------
@@ -60,14 +59,31 @@ def test_api_key_is_active_until_revoked() -> None:
 # --- ids --------------------------------------------------------------------------------------
 
 
-def test_an_id_is_a_digit_string_that_fits_int64() -> None:
-    new = ids.new_id(T0)
-    assert re.fullmatch(r"[0-9]{17}", new)
-    assert new.startswith(str(int(T0.timestamp() * 1000)))
-    assert int(new) <= INT64_MAX
-    # Until the year 2286 the milliseconds keep 13 digits, far inside int64.
-    late = ids.new_id(datetime(2286, 1, 1, tzinfo=UTC))
-    assert len(late) == 17 and int(late) <= INT64_MAX
+def test_an_id_is_16_digits_and_exact_in_a_javascript_number() -> None:
+    """JavaScript's JSON.parse keeps integers up to 2^53 - 1 exactly (issue 17 §3)."""
+    for moment in (ids.EPOCH, T0, datetime(2086, 6, 1, tzinfo=UTC)):
+        made = ids.IdMaker().make(moment)
+        assert re.fullmatch(r"[1-9][0-9]{15}", made), made
+        assert int(made) <= ids.MAX_ID == 2**53 - 1
+        assert float(int(made)) == int(made)  # a double holds it exactly
+    last = ids.EPOCH + timedelta(milliseconds=ids.LAST_MS)
+    assert last.year == 2086
+    assert ids.compose(ids.LAST_MS, 4095) <= ids.MAX_ID
+    with pytest.raises(ValueError, match="no id for"):
+        ids.compose(ids.LAST_MS + 1, 0)
+
+
+def test_a_clock_before_the_epoch_still_gives_valid_increasing_ids() -> None:
+    maker = ids.IdMaker()
+    made = [maker.make(datetime(2001, 1, 1, tzinfo=UTC)) for _ in range(3)]
+    assert [int(m) for m in made] == sorted(int(m) for m in made) and len(set(made)) == 3
+    assert all(len(m) == 16 for m in made)
+
+
+def test_an_id_encodes_its_millisecond() -> None:
+    made = int(ids.IdMaker().make(T0 + timedelta(days=1)))
+    ms = (made - 10**15) >> 12
+    assert ids.EPOCH + timedelta(milliseconds=ms) == T0 + timedelta(days=1)
 
 
 @pytest.mark.parametrize(
@@ -75,15 +91,41 @@ def test_an_id_is_a_digit_string_that_fits_int64() -> None:
 )
 def test_ids_are_time_ordered(step: timedelta) -> None:
     times = [T0 + i * step for i in range(50)]
-    made = [ids.new_id(t) for t in times]
+    maker = ids.IdMaker()
+    made = [maker.make(t) for t in times]
     assert made == sorted(made)  # as strings
     assert [int(m) for m in made] == sorted(int(m) for m in made)  # and as numbers
     assert len(set(made)) == len(made)
 
 
-def test_ids_in_the_same_millisecond_differ_in_their_random_tail() -> None:
-    tails = {ids.new_id(T0)[-4:] for _ in range(200)}
-    assert len(tails) > 1
+def test_one_process_never_repeats_an_id_in_one_millisecond_or_when_the_clock_steps_back() -> None:
+    moment = T0 + timedelta(days=4000)
+    maker = ids.IdMaker()
+    made = [maker.make(moment) for _ in range(10_000)]  # over 4096: spills into later ms
+    made += [maker.make(moment - timedelta(seconds=5)) for _ in range(10)]
+    assert len(set(made)) == len(made)
+    assert [int(m) for m in made] == sorted(int(m) for m in made)
+
+
+def test_ids_made_by_many_threads_at_once_are_unique() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    moment = T0 + timedelta(days=5000)
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: ids.new_id(moment), range(4000)))  # the process's maker
+    assert len(set(made)) == 4000
+
+
+def test_the_first_id_of_a_millisecond_starts_at_a_random_low_part() -> None:
+    base = T0 + timedelta(days=6000)
+    maker = ids.IdMaker()
+    lows = {int(maker.make(base + timedelta(milliseconds=i))) % 4096 for i in range(200)}
+    assert len(lows) > 100 and max(lows) < 2048  # room left to count up in that millisecond
+
+
+def test_one_process_never_makes_the_same_id_twice_in_one_millisecond() -> None:
+    made = [ids.new_id(T0) for _ in range(5000)]  # random tails: a duplicate is near certain
+    assert len(set(made)) == len(made)
 
 
 # --- files ------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 ``faults`` is consumed one per status push: "500", "502", "410", "redirect" (a 302), "timeout"
 (answers 503 only after the sender's timeout has passed) or "slow" (answers 200 after
 ``slow_s``, inside the timeout). With no fault left, a push gets 200. Challenges are answered
-per ``challenge``: "echo", "wrong", "late" (echo after ``late_s``), "redirect" or "500".
+per ``challenge``: "echo", "wrong", "late" (echo only once ``release`` is set, or after
+``late_s``), "redirect" or "500".
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class Receiver:
         self.hang_s, self.slow_s, self.late_s = hang_s, slow_s, late_s
         self.pushes: list[Push] = []
         self.challenges: list[str] = []
+        self.release = threading.Event()  # lets a "late" challenge answer
+        self.answered = threading.Event()  # set when a challenge got its answer
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.receiver = self
@@ -67,6 +70,7 @@ class Receiver:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self.release.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
@@ -113,7 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
         receiver.challenges.append(value)
         mode = receiver.challenge_mode
         if mode == "late":
-            time.sleep(receiver.late_s)
+            receiver.release.wait(receiver.late_s)
         if mode == "redirect":
             self._answer(302, b"", {"Location": "/elsewhere"})
         elif mode == "500":
@@ -121,6 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             echoed = value if mode in ("echo", "late") else value + "-wrong"
             self._answer(200, json.dumps({"challenge": echoed}).encode())
+        receiver.answered.set()
 
     def _push(self, body: bytes) -> None:
         receiver = self.server.receiver

@@ -104,6 +104,25 @@ def test_the_standardwebhooks_sdk_verifies_our_signature() -> None:
     assert headers["webhook-signature"] == expected
 
 
+def test_pushes_are_signed_by_the_standardwebhooks_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One implementation signs and verifies, so they cannot disagree; an empty secret (which a
+    hand-rolled HMAC signed with ``b""``) is refused."""
+    calls: list[str] = []
+    real = Webhook.sign
+
+    def spy(self: Webhook, msg_id: str, timestamp: datetime, data: str) -> str:
+        calls.append(msg_id)
+        return real(self, msg_id, timestamp, data)
+
+    monkeypatch.setattr(Webhook, "sign", spy)
+    signed_headers(new_webhook_secret(), "msg_1_success", int(time.time()), OFFICIAL.encode())
+    assert calls == ["msg_1_success"]
+    with pytest.raises(Exception, match="may not be empty"):
+        signed_headers("whsec_", "msg_1_success", int(time.time()), OFFICIAL.encode())
+
+
 def test_the_sdk_rejects_a_changed_body_another_secret_and_an_old_timestamp() -> None:
     secret = new_webhook_secret()
     body = OFFICIAL.encode()

@@ -1,32 +1,27 @@
-"""The asynchronous client: the same methods as ``Client``, awaited."""
+"""The asynchronous client: the same operations as ``Client`` (``_flows``), awaited."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import os
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from reelserve_client import _core
-from reelserve_client.errors import AuthError, ConnectionFailed, WaitTimeout
+from reelserve_client import _core, _flows
 from reelserve_client.models import FileInfo, GeneratedVideo, Task, TaskPage
 
 ProgressHook = Callable[[Task], Awaitable[None] | None]
+T = TypeVar("T")
 
 
 class AsyncClient:
-    """A client for reelserve or any MiniMax-compatible video API (``https://api.minimax.io``).
-
-    ``base_url`` and ``api_key`` default to ``REELSERVE_URL`` and ``REELSERVE_API_KEY``.
-    Refused requests raise typed errors (``reelserve_client.errors``); 1002 and HTTP 5xx are
-    retried ``max_retries`` times with exponential backoff (or the server's ``Retry-After``).
-    ``transport`` is any httpx transport, e.g. ``httpx.ASGITransport(app=app)`` for tests.
+    """``Client`` for asyncio: the same methods, awaited; ``on_progress`` may be a coroutine
+    function. ``transport`` is any async httpx transport, e.g. ``httpx.ASGITransport(app=app)``.
     """
 
     def __init__(
@@ -61,65 +56,59 @@ class AsyncClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    # --- plumbing -------------------------------------------------------------------------
+    # --- the driver -----------------------------------------------------------------------
 
-    def _headers(self) -> dict[str, str]:
-        if not self.api_key:
-            raise AuthError(1004, "authentication failed, no API key (set REELSERVE_API_KEY)")
-        return {"Authorization": f"Bearer {self.api_key}"}
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        headers = self._headers()
-        for attempt in range(self.max_retries + 1):
-            try:
-                return _core.decode(
-                    await self._http.request(method, path, headers=headers, **kwargs)
-                )
-            except Exception as error:
-                if attempt >= self.max_retries or not _core.is_retryable(error):
-                    if isinstance(error, httpx.TransportError):
-                        raise ConnectionFailed(f"cannot reach {self.base_url}: {error}") from error
-                    raise
-                await asyncio.sleep(_core.backoff_delay(error, attempt, self.backoff))
-        raise AssertionError("unreachable")
-
-    # --- the four MiniMax v1 endpoints ----------------------------------------------------
-
-    async def create_video(self, **fields: Any) -> str:
-        """``POST /v1/video_generation``; the new task id. Local image paths become data URLs."""
-        body = await self._call("POST", "/v1/video_generation", json=_core.create_body(fields))
-        return str(body["task_id"])
-
-    async def get_task(self, task_id: str) -> Task:
-        """``GET /v1/query/video_generation``."""
-        return Task.from_query(
-            await self._call("GET", "/v1/query/video_generation", params={"task_id": task_id})
-        )
-
-    async def retrieve_file(self, file_id: str) -> FileInfo:
-        """``GET /v1/files/retrieve``: metadata and a signed download URL."""
-        body = await self._call("GET", "/v1/files/retrieve", params={"file_id": file_id})
-        return FileInfo.from_retrieve(body)
-
-    async def download(self, file_id: str, path: str | Path) -> Path:
-        """Save a file to ``path`` (written to a temporary name, then renamed)."""
-        info = await self.retrieve_file(file_id)
-        target = Path(path)
-        partial = target.with_name(target.name + ".part")
-        # The signed URL is the credential; the API key goes only to the API's own host.
-        headers = self._headers() if _core.same_origin(info.download_url, self.base_url) else {}
+    async def _run(self, flow: _flows.Flow[T]) -> T:
+        outcome: tuple[Any, BaseException | None] = (None, None)
         try:
-            async with self._http.stream("GET", info.download_url, headers=headers) as response:
+            while True:
+                result, error = outcome
+                step = flow.throw(error) if error is not None else flow.send(result)
+                try:
+                    outcome = (await self._perform(step), None)
+                except Exception as failed:
+                    outcome = (None, failed)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    async def _perform(self, step: _flows.Step) -> Any:
+        if isinstance(step, _flows.Send):
+            return await self._http.request(
+                step.method, step.url, headers=step.headers, **step.options
+            )
+        if isinstance(step, _flows.Sleep):
+            await asyncio.sleep(step.seconds)
+        elif isinstance(step, _flows.Report):
+            result = step.hook(step.task)
+            if inspect.isawaitable(result):
+                await result
+        else:
+            async with self._http.stream("GET", step.url, headers=step.headers) as response:
                 if response.status_code != 200:
                     await response.aread()
                     _core.decode(response)
-                with partial.open("wb") as sink:
+                with step.partial.open("wb") as sink:
                     async for chunk in response.aiter_bytes(1 << 16):
                         sink.write(chunk)
-        except httpx.TransportError as error:
-            raise ConnectionFailed(f"download of file {file_id} failed: {error}") from error
-        partial.replace(target)
-        return target
+        return None
+
+    # --- the four MiniMax v1 endpoints ----------------------------------------------------
+
+    async def create_video(self, *, idempotency_key: str | None = None, **fields: Any) -> str:
+        """``POST /v1/video_generation``; the new task id. Local image paths become data URLs."""
+        return await self._run(_flows.create_video(self, fields, idempotency_key))
+
+    async def get_task(self, task_id: str) -> Task:
+        """``GET /v1/query/video_generation``."""
+        return await self._run(_flows.get_task(self, task_id))
+
+    async def retrieve_file(self, file_id: str) -> FileInfo:
+        """``GET /v1/files/retrieve``: metadata and a signed download URL."""
+        return await self._run(_flows.retrieve_file(self, file_id))
+
+    async def download(self, file_id: str, path: str | Path) -> Path:
+        """Save a file to ``path`` (written to a temporary name, then renamed)."""
+        return await self._run(_flows.download(self, file_id, path))
 
     # --- conveniences ---------------------------------------------------------------------
 
@@ -132,19 +121,7 @@ class AsyncClient:
         poll_interval: float | None = None,
     ) -> Task:
         """Poll until the task succeeds (returned) or fails (``TaskFailed``); ``WaitTimeout``."""
-        deadline = time.monotonic() + timeout
-        interval = self.poll_interval if poll_interval is None else poll_interval
-        while True:
-            task = await self.get_task(task_id)
-            if on_progress is not None:
-                result = on_progress(task)
-                if inspect.isawaitable(result):
-                    await result
-            if _core.check_finished(task):
-                return task
-            if time.monotonic() >= deadline:
-                raise WaitTimeout(task, timeout)
-            await asyncio.sleep(max(0.0, min(interval, deadline - time.monotonic())))
+        return await self._run(_flows.wait(self, task_id, timeout, on_progress, poll_interval))
 
     async def generate(
         self,
@@ -153,15 +130,19 @@ class AsyncClient:
         output: str | Path,
         timeout: float = 1800.0,
         on_progress: ProgressHook | None = None,
+        idempotency_key: str | None = None,
         **fields: Any,
     ) -> GeneratedVideo:
         """Create, wait and download in one call."""
-        task_id = await self.create_video(prompt=prompt, **fields)
-        task = await self.wait(task_id, timeout=timeout, on_progress=on_progress)
-        assert task.file_id is not None
-        info = await self.retrieve_file(task.file_id)
-        path = await self.download(task.file_id, output)
-        return GeneratedVideo(task=task, file=info, path=path)
+        flow = _flows.generate(
+            self,
+            {"prompt": prompt, **fields},
+            output=output,
+            timeout=timeout,
+            on_progress=on_progress,
+            idempotency_key=idempotency_key,
+        )
+        return await self._run(flow)
 
     # --- reelserve extensions (not on MiniMax's own service) ------------------------------
 
@@ -169,31 +150,27 @@ class AsyncClient:
         self, *, status: str | None = None, limit: int = 20, cursor: str | None = None
     ) -> TaskPage:
         """``GET /v1/tasks``: this key's tasks, newest first."""
-        params = _core.list_params(status, limit, cursor)
-        body = await self._call("GET", "/v1/tasks", params=params)
-        return TaskPage(tasks=list(body.get("tasks", [])), next_cursor=body.get("next_cursor"))
+        return await self._run(_flows.list_tasks(self, status, limit, cursor))
 
     async def task_details(self, task_id: str) -> dict[str, Any]:
         """``GET /v1/tasks/{id}``: the rich view (prompt, phase, ETA, error, cost…)."""
-        return await self._call("GET", f"/v1/tasks/{task_id}")
+        return await self._run(_flows.call(self, "GET", f"/v1/tasks/{task_id}"))
 
     async def cancel(self, task_id: str) -> dict[str, Any]:
         """``POST /v1/tasks/{id}/cancel``: queued tasks stop at once, running ones soon after."""
-        return await self._call("POST", f"/v1/tasks/{task_id}/cancel")
+        return await self._run(_flows.call(self, "POST", f"/v1/tasks/{task_id}/cancel"))
 
     async def models(self) -> dict[str, Any]:
         """``GET /v1/models``: the catalog (modes, resolutions × durations, camera moves)."""
-        return await self._call("GET", "/v1/models")
+        return await self._run(_flows.call(self, "GET", "/v1/models"))
 
     async def events(
         self, task_id: str, *, last_event_id: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """``GET /v1/tasks/{id}/events``: server-sent progress events until the task ends."""
-        headers = self._headers()
-        if last_event_id:
-            headers["Last-Event-ID"] = last_event_id
+        step = _flows.events_request(self, task_id, last_event_id)
         async with self._http.stream(
-            "GET", f"/v1/tasks/{task_id}/events", headers=headers, timeout=None
+            "GET", step.url, headers=step.headers, timeout=None
         ) as response:
             if not response.headers.get("content-type", "").startswith("text/event-stream"):
                 await response.aread()

@@ -129,9 +129,20 @@ def check_finished(task: Task) -> bool:
     return task.succeeded
 
 
-def same_origin(url: str, base: httpx.URL) -> bool:
-    target = httpx.URL(url)
-    return not target.is_absolute_url or (target.host, target.port) == (base.host, base.port)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def key_may_go_to(url: str, base: httpx.URL) -> bool:
+    """Whether the API key may be sent to ``url``: only to the API's own host and port, and
+    never over a weaker scheme (an ``http://`` download URL from an ``https://`` API: a proxy
+    without ``REELSERVE_PUBLIC_URL`` hands those out)."""
+    target = base.join(url)
+
+    def origin(u: httpx.URL) -> tuple[str, int | None]:
+        return u.host, u.port or _DEFAULT_PORTS.get(u.scheme)
+
+    weaker = base.scheme == "https" and target.scheme != "https"
+    return not weaker and origin(target) == origin(base)
 
 
 class SseParser:

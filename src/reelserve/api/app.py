@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from reelserve import __version__
 from reelserve.api import (
@@ -16,6 +17,7 @@ from reelserve.api import (
     metrics,
     minimax,
     ops,
+    outage,
     relay_hints,
     tasks_ext,
     ui,
@@ -24,10 +26,17 @@ from reelserve.api import (
 )
 from reelserve.api.dialects import files, minimax_v2
 from reelserve.api.dialects import openai as openai_dialect
+from reelserve.api.edge import Edge
 from reelserve.api.errors import minimax_error, vtrix_error
 from reelserve.api.schemas import violation
 from reelserve.bootstrap import Container
-from reelserve.domain.errors import InternalError, InvalidParams, ReelserveError, Violation
+from reelserve.domain.errors import (
+    InternalError,
+    InvalidParams,
+    NoRoute,
+    ReelserveError,
+    Violation,
+)
 
 log = logging.getLogger("reelserve.api")
 
@@ -47,6 +56,29 @@ async def _on_error(request: Request, error: Exception) -> Response:
     if request.method == "POST" and request.url.path.endswith("/v1/video_generation"):
         return minimax_error(error, task_id="")  # MINIMAX_API.md §12: empty task_id on errors
     return minimax_error(error)
+
+
+async def _on_http(request: Request, error: Exception) -> Response:
+    """404 and 405 from the router, in the dialect's shape (MiniMax: HTTP 200 under /v1)."""
+    assert isinstance(error, HTTPException)
+    path, method = request.url.path, request.method
+    if error.status_code == 405:
+        allowed = (error.headers or {}).get("Allow", "")
+        problem = NoRoute(f"method: {method} is not allowed on {path} (allowed: {allowed})")
+    else:
+        problem = NoRoute(f"path: {path!r} is not a route of this server")
+    if _is_vtrix(request):
+        response = vtrix_error(problem)
+        response.status_code = error.status_code
+    else:
+        response = minimax_error(problem)
+        if not path.startswith(_MINIMAX_PATHS):
+            response.status_code = error.status_code
+    response.headers.update(error.headers or {})
+    return response
+
+
+_MINIMAX_PATHS = tuple(f"{prefix}/v1/" for prefix in MINIMAX_PREFIXES)
 
 
 async def _on_validation(request: Request, error: Exception) -> Response:
@@ -90,6 +122,9 @@ def _documented(app: FastAPI) -> None:
 
 def create_app(container: Container) -> FastAPI:
     app = FastAPI(
+        redirect_slashes=False,  # Edge reads "/path/" as "/path" instead
+        docs_url=None,  # ui.mount_docs serves /docs from the package, not from a CDN
+        redoc_url=None,
         title="reelserve",
         version=__version__,
         description="A self-hosted video-generation server that speaks the MiniMax (Hailuo) "
@@ -105,7 +140,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(files.router)
     app.add_exception_handler(ReelserveError, _on_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(Exception, _on_error)
+    app.add_exception_handler(HTTPException, _on_http)
+    outage.install(app, container.outage_errors, _on_error)
     app.include_router(tasks_ext.router)
     app.include_router(webhooks_ext.router)
     app.include_router(events.router)
@@ -116,6 +152,8 @@ def create_app(container: Container) -> FastAPI:
         container.stats, relay=lambda: container.relay.stats() if container.relay else []
     )
     ui.mount(app)
+    ui.mount_docs(app)
     _documented(app)
     app.add_middleware(ops.AccessLog)
+    app.add_middleware(Edge, render=_on_error)  # outermost: unexpected errors stop here
     return app

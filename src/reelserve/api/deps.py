@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from reelserve.bootstrap import Container
-from reelserve.domain.errors import InvalidParams
+from reelserve.domain.errors import InvalidApiKey, InvalidParams, Unauthorized
 from reelserve.domain.keys import ApiKey
+
+log = logging.getLogger("reelserve.api")
 
 
 def get_container(request: Request) -> Container:
@@ -29,14 +32,30 @@ _BEARER = HTTPBearer(
 )
 
 
+def get_creator(
+    request: Request,
+    container: ContainerDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
+) -> ApiKey:
+    """The caller of a create: an unknown key is 2049 ``invalid api key`` (MINIMAX_API.md §8)."""
+    key = container.keys.authenticate(request.headers.get("authorization"))
+    request.state.key_id = key.id  # for the access log line
+    return key
+
+
 def get_owner(
     request: Request,
     container: ContainerDep,
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)] = None,
 ) -> ApiKey:
-    return container.keys.authenticate(request.headers.get("authorization"))
+    """The caller of any other route: every key problem is 1004 there (§8 lists no 2049)."""
+    try:
+        return get_creator(request, container)
+    except InvalidApiKey:
+        raise Unauthorized("invalid API key") from None
 
 
+CreatorDep = Annotated[ApiKey, Depends(get_creator)]
 OwnerDep = Annotated[ApiKey, Depends(get_owner)]
 
 
@@ -61,5 +80,22 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+_PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto")
+
+
 def public_base(container: Container, request: Request) -> str:
-    return (container.settings.public_url or str(request.base_url)).rstrip("/")
+    """The base of the URLs handed to clients: ``REELSERVE_PUBLIC_URL``, else the scheme and
+    host this request came in on (uvicorn applies ``X-Forwarded-Proto`` from trusted proxies)."""
+    if container.settings.public_url:
+        return container.settings.public_url.rstrip("/")
+    if not getattr(request.app.state, "proxy_warned", False) and any(
+        name in request.headers for name in _PROXY_HEADERS
+    ):
+        request.app.state.proxy_warned = True  # once per process
+        log.warning(
+            "requests come through a proxy but REELSERVE_PUBLIC_URL is not set: download URLs "
+            "name %s, which clients may not reach (or reach only over plain http); set "
+            "REELSERVE_PUBLIC_URL to the address clients use",
+            str(request.base_url).rstrip("/"),
+        )
+    return str(request.base_url).rstrip("/")

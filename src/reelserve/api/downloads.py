@@ -55,3 +55,8 @@ def download(
         return file_response(container, record)
     except NotFound:
         return JSONResponse({"base_resp": _REFUSED}, status_code=404)
+
+
+router.add_api_route(
+    "/v1/files/download/{file_id}/{filename}", download, methods=["HEAD"], include_in_schema=False
+)

@@ -17,6 +17,7 @@ from reelserve.domain.errors import (
     NotFound,
     RateLimited,
     ReelserveError,
+    ServiceUnavailable,
     Unauthorized,
 )
 from reelserve.domain.idempotency import IdempotencyConflict, IdempotencyState
@@ -45,12 +46,13 @@ _VTRIX_STATUS: list[tuple[type[ReelserveError], int]] = [
     (InsufficientBalance, 403),
     (RateLimited, 429),
     (NotFound, 404),
+    (ServiceUnavailable, 503),
 ]
 
 
 def vtrix_error(error: ReelserveError) -> JSONResponse:
     status = next((code for kind, code in _VTRIX_STATUS if isinstance(error, kind)), 400)
-    if error.code in (1000, 1013):
+    if error.code in (1000, 1013) and status == 400:
         status = 500
     return JSONResponse(
         {"error": {"code": error.code, "error_message": error.status_msg}}, status_code=status

@@ -1,7 +1,9 @@
 """``GET /v1/tasks/{task_id}/events``: a task's status and progress as server-sent events.
 
-The server polls the task store (every ``app.state.events_poll_s``, 0.3 s by default) and sends
-an event whenever what a viewer would see changed; the stream ends after the terminal event.
+One loop per process reads the watched tasks (every ``events_poll_s``, 0.3 s by default) and
+wakes the streams whose task changed (``event_hub``); a stream sends an event whenever what a
+viewer would see changed, and ends after the terminal event, or when its key is revoked. A key
+may hold ``events_max_streams_per_key`` streams at once (1002 past it).
 
 Event ids grow monotonically per task, because they are computed from the task's state, not
 counted per connection: attempt, then phase, then step, then place in the queue. So a client
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -23,6 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from reelserve.api.deps import ContainerDep, OwnerDep, is_digits
+from reelserve.api.event_hub import EventHub, Watch
 from reelserve.api.schemas import ErrorOut, inline_schema
 from reelserve.api.tasks_ext import task_view
 from reelserve.bootstrap import Container
@@ -31,7 +33,6 @@ from reelserve.domain.tasks import Phase, Task, TaskStatus
 
 router = APIRouter(tags=["tasks (reelserve extension)"])
 
-POLL_S = 0.3
 KEEPALIVE_S = 15.0
 TERMINAL_ID = 10**15 - 1
 _PHASES = list(Phase)
@@ -71,24 +72,39 @@ def _snapshot(container: Container, owner: ApiKey, task_id: str) -> tuple[int, d
     return event_id(task, view["queue_position"]), view
 
 
-async def _stream(
-    request: Request, container: Container, owner: ApiKey, task_id: str, last: int
-) -> AsyncIterator[str]:
-    poll = float(getattr(request.app.state, "events_poll_s", POLL_S))
-    yield "retry: 1000\n\n"
-    quiet_since = time.monotonic()
-    while True:
-        current, view = await run_in_threadpool(_snapshot, container, owner, task_id)
-        terminal = current == TERMINAL_ID
-        if current > last:
-            yield _format(current, "done" if terminal else "progress", view)
-            last, quiet_since = current, time.monotonic()
-        if terminal or await request.is_disconnected():
-            return
-        if time.monotonic() - quiet_since >= KEEPALIVE_S:
-            yield ": keep-alive\n\n"  # proxies close idle connections; a comment keeps it open
-            quiet_since = time.monotonic()
-        await asyncio.sleep(poll)
+def event_hub(request: Request, container: Container) -> EventHub:
+    """The app's hub, made on first use from the settings (``app.state.events_poll_s`` wins)."""
+    state = request.app.state
+    hub: EventHub | None = getattr(state, "event_hub", None)
+    if hub is None:
+        settings = container.settings
+        hub = EventHub(
+            container,
+            _snapshot,
+            poll_s=float(getattr(state, "events_poll_s", settings.events_poll_s)),
+            per_key=settings.events_max_streams_per_key,
+            shared=settings.events_shared,
+        )
+        state.event_hub = hub
+    return hub
+
+
+async def _stream(request: Request, hub: EventHub, watch: Watch, last: int) -> AsyncIterator[str]:
+    try:
+        yield "retry: 1000\n\n"
+        while not watch.closed:
+            changed, latest = watch.changed, watch.latest
+            if latest is not None and latest[0] > last:
+                last, view = latest
+                yield _format(last, "done" if last == TERMINAL_ID else "progress", view)
+            if (latest and latest[0] == TERMINAL_ID) or await request.is_disconnected():
+                return
+            try:
+                await asyncio.wait_for(changed.wait(), KEEPALIVE_S)
+            except TimeoutError:
+                yield ": keep-alive\n\n"  # proxies close idle connections; a comment keeps it open
+    finally:
+        hub.close(watch)
 
 
 @router.get(
@@ -105,7 +121,7 @@ async def _stream(
         }
     },
 )
-def task_events(
+async def task_events(
     request: Request,
     container: ContainerDep,
     owner: OwnerDep,
@@ -113,11 +129,14 @@ def task_events(
     last_event_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     last_event_id: str | None = None,
 ) -> StreamingResponse:
-    container.tasks.get(owner, task_id)  # unknown or foreign: a base_resp error, not a stream
+    # Unknown or foreign, or over the key's cap: a base_resp error, not a stream.
+    await run_in_threadpool(container.tasks.get, owner, task_id)
     resume = (last_event_header or last_event_id or "").strip()
     last = int(resume) if is_digits(resume, max_len=20) else -1
+    hub = event_hub(request, container)
+    watch = hub.open(owner, task_id)
     return StreamingResponse(
-        _stream(request, container, owner, task_id, last),
+        _stream(request, hub, watch, last),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -9,6 +9,7 @@ one (the first scrape takes the whole history).
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -159,10 +160,25 @@ def registry_for(
                     'reelserve_webhook_deliveries_total{outcome="delivered"} 7.0\n'
                 }
             }
-        }
+        },
+        401: {"description": "`REELSERVE_METRICS_TOKEN` is set and the request lacks it."},
     },
 )
 async def metrics(request: Request) -> Response:
+    token = request.app.state.container.settings.metrics_token
+    if token and not _bearer_matches(request.headers.get("authorization", ""), token):
+        return Response(
+            "metrics need Authorization: Bearer <REELSERVE_METRICS_TOKEN>\n",
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     registry: CollectorRegistry = request.app.state.metrics_registry
     body = await run_in_threadpool(generate_latest, registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def _bearer_matches(header: str, token: str) -> bool:
+    scheme, _, given = header.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )

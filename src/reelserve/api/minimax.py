@@ -6,10 +6,17 @@ from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from reelserve.api.deps import ContainerDep, OwnerDep, is_digits, public_base, read_body
+from reelserve.api.admission import create_slots
+from reelserve.api.deps import (
+    ContainerDep,
+    CreatorDep,
+    OwnerDep,
+    is_digits,
+    public_base,
+    read_body,
+)
 from reelserve.api.errors import base_resp
 from reelserve.api.schemas import (
     SUCCESS,
@@ -61,10 +68,13 @@ VIDEO_CONTENT = {"video/mp4": {"schema": {"type": "string", "format": "binary"}}
         422: {"model": ErrorOut, "description": _IDEMPOTENCY + "the key came with another body."},
     },
 )
-async def create_video(request: Request, container: ContainerDep, owner: OwnerDep) -> JSONResponse:
+async def create_video(
+    request: Request, container: ContainerDep, owner: CreatorDep
+) -> JSONResponse:
     raw = await read_body(request, container.settings.max_body_bytes)
     wire = parse_create(raw)
-    task = await run_in_threadpool(
+    task = await create_slots(request).run(
+        owner.id,
         partial(
             container.tasks.submit,
             owner,
@@ -72,7 +82,7 @@ async def create_video(request: Request, container: ContainerDep, owner: OwnerDe
             wire.seed,
             idempotency_key=request.headers.get("idempotency-key"),
             fingerprint=fingerprint(raw),
-        )
+        ),
     )
     body: dict[str, Any] = {"task_id": task.id, "base_resp": base_resp()}
     if task.warnings:
@@ -202,3 +212,9 @@ def retrieve_content(
     container: ContainerDep, owner: OwnerDep, file_id: str | None = None
 ) -> Response:
     return file_response(container, container.tasks.get_file(owner, _file_id(file_id)))
+
+
+# HEAD answers what GET would, without the body (a client's size check before a download).
+router.add_api_route(
+    "/v1/files/retrieve_content", retrieve_content, methods=["HEAD"], include_in_schema=False
+)

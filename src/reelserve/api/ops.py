@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelserve import __version__
 from reelserve.api.deps import ContainerDep
-from reelserve.logs import task_context
+from reelserve.logs import current_trace_id, task_context
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("reelserve.access")
@@ -35,7 +35,7 @@ def healthz() -> JSONResponse:
         503: {
             "content": {
                 "application/json": {
-                    "example": {"status": "unavailable", "database": "OperationalError: …"}
+                    "example": {"status": "unavailable", "database": "unavailable"}
                 }
             }
         },
@@ -44,7 +44,9 @@ def healthz() -> JSONResponse:
 async def readyz(container: ContainerDep) -> JSONResponse:
     problem = await run_in_threadpool(container.health.problem)
     if problem:
-        return JSONResponse({"status": "unavailable", "database": problem}, status_code=503)
+        # The driver's text names hosts, users and paths: the log has it, the answer does not.
+        log.warning("readiness: the database does not answer: %s", problem)
+        return JSONResponse({"status": "unavailable", "database": "unavailable"}, status_code=503)
     upstreams = container.relay.problems() if container.relay is not None else {}
     if upstreams:  # other models still work: degraded, not unavailable
         return JSONResponse({"status": "degraded", "database": "ok", "upstreams": upstreams})
@@ -63,8 +65,24 @@ def _task_id_of(path: str, query: str) -> str | None:
     return None
 
 
+def _facts(scope: Scope, ms: float, task_id: str | None) -> dict[str, object]:
+    """What an access line carries besides the request line: time taken, trace id, the caller's
+    address and (once authenticated) key id."""
+    facts: dict[str, object] = {"ms": ms, "trace_id": current_trace_id.get()}
+    if task_id:
+        facts["task_id"] = task_id
+    client = scope.get("client")
+    if client:
+        facts["client"] = client[0]
+    key_id = scope.get("state", {}).get("key_id")
+    if key_id:
+        facts["key_id"] = key_id
+    return facts
+
+
 class AccessLog:
-    """One access line per request (method, path, status, ms), carrying the task id if any.
+    """One access line per request (method, path, status, ms, trace id, client address, key id),
+    carrying the task id if any.
 
     Plain ASGI rather than ``BaseHTTPMiddleware`` so that event streams pass through untouched.
     """
@@ -93,5 +111,5 @@ class AccessLog:
                 await self.app(scope, receive, sending)
             finally:
                 ms = round((time.perf_counter() - started) * 1000, 1)
-                extra = {"ms": ms, "task_id": task_id} if task_id else {"ms": ms}
-                log.info("%s %s %s", scope.get("method"), path, status, extra=extra)
+                facts = _facts(scope, ms, task_id)
+                log.info("%s %s %s", scope.get("method"), path, status, extra=facts)

@@ -2,7 +2,9 @@
 
 Strict types: ``"duration": "6"`` is an error that names the field and the value, not a silent
 coercion. Unknown fields are ignored; keys with stray spaces (seed 004's ``"prompt_optimizer "``)
-are read as the field they name.
+are read as the field they name. Zero values in optional fields (``""``, ``[]``, ``{}``, ``0``,
+``null``, and ``false`` where the default is false) read as absent: Go and other typed clients
+send them for every field they do not use.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing_extensions import TypedDict  # pydantic needs this one, not typing's
 
 from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.requests import GenerationRequest, SubjectReference
+from reelserve.domain.rules import MAX_SEED, MIN_SEED
 
 
 class BaseResp(BaseModel):
@@ -154,10 +157,15 @@ class VideoGenerationIn(BaseModel):
     subject_reference: list[SubjectReferenceIn] | None = None
     callback_url: StrictStr | None = None
     aigc_watermark: StrictBool = False
-    seed: StrictInt | None = Field(None, description="reelserve extension: a fixed seed")
+    seed: StrictInt | None = Field(
+        None,
+        ge=MIN_SEED,
+        le=MAX_SEED,
+        description=f"reelserve extension: a fixed seed, {MIN_SEED} to {MAX_SEED} "
+        "(0 or absent: a random one)",
+    )
     audio: StrictBool = Field(
-        True,
-        description="reelserve extension: false drops the soundtrack (H3, LTX-2)",
+        True, description="reelserve extension: false drops the soundtrack (H3, LTX-2)"
     )
 
     def to_domain(self) -> GenerationRequest:
@@ -182,21 +190,63 @@ class VideoGenerationIn(BaseModel):
         )
 
 
+_REQUIRED = frozenset({"model"})
+# Fields whose absence means something other than false: a zero value there is still a value.
+_TRUE_BY_DEFAULT = frozenset({"prompt_optimizer", "audio"})
+
+
+def _is_zero(name: str, value: Any) -> bool:
+    if value is False:
+        return name not in _TRUE_BY_DEFAULT
+    return value is None or (type(value) in (str, list, dict, int) and not value)
+
+
 def _tidy_keys(body: dict[str, Any]) -> dict[str, Any]:
     tidy = dict(body)
     for key, value in body.items():
         stripped = key.strip()
         if stripped != key and stripped not in body:
             tidy[stripped] = value
-    return tidy
+    return {
+        key: value for key, value in tidy.items() if key in _REQUIRED or not _is_zero(key, value)
+    }
+
+
+def _unencodable(value: Any, path: str) -> list[Violation]:
+    """Strings that are valid JSON but not Unicode text: lone surrogates such as ``"\\ud800"``."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            where = f"a lone surrogate at position {error.start}"
+            return [Violation(field=path, message=f"{path}: {_shown(value)} is not text ({where})")]
+        return []
+    if isinstance(value, dict):
+        return [v for key, item in value.items() for v in _unencodable(item, _join(path, key))]
+    if isinstance(value, list):
+        return [v for i, item in enumerate(value) for v in _unencodable(item, f"{path}[{i}]")]
+    return []
+
+
+def _join(path: str, key: Any) -> str:
+    name = str(key).strip()
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "backslashreplace").decode()
+    return f"{path}.{name}" if path else name
 
 
 def _shown(value: Any) -> str:
     if isinstance(value, str):
-        text = repr(value)
+        text = ascii(value) if not value.isascii() and _has_surrogate(value) else repr(value)
     else:  # repr for what JSON cannot show (bytes from a body that was not JSON)
         text = json.dumps(value, ensure_ascii=False, default=repr)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
 
 
 def parse_body(raw: bytes) -> Any:
@@ -219,6 +269,9 @@ def parse_create(raw: bytes) -> VideoGenerationIn:
 def parse_create_object(body: Any) -> VideoGenerationIn:
     if not isinstance(body, dict):
         raise InvalidParams(f"body: must be a JSON object, got {type(body).__name__}")
+    broken = _unencodable(body, "")
+    if broken:
+        raise InvalidParams(broken)
     try:
         return VideoGenerationIn.model_validate(_tidy_keys(body))
     except ValidationError as error:

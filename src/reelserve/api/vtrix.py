@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from reelserve.api.admission import create_slots
 from reelserve.api.deps import ContainerDep, OwnerDep, public_base, read_body
 from reelserve.api.minimax import retrieve_body
 from reelserve.api.schemas import (
@@ -90,11 +91,10 @@ def task_view(container: Container, task: Task, base: str) -> dict[str, Any]:
         "progress": round(
             1.0 if task.status is TaskStatus.SUCCEEDED else task.progress.fraction, 4
         ),
-        "output": [],
-        "usage": None,
-        "error": None,
         "metadata": {"task_id": task.id, "mode": task.mode.value},
     }
+    # Seed 002: ``output`` and ``usage`` appear when completed, ``error`` when failed; a
+    # client that tests a key's presence must not see an empty one on a running task.
     if task.status is TaskStatus.SUCCEEDED and task.file_id:
         record = container.tasks.get_file(None, task.file_id)
         url = retrieve_body(container, record, base)["file"]["download_url"]
@@ -150,5 +150,6 @@ async def create_task(request: Request, container: ContainerDep, owner: OwnerDep
     if not isinstance(params, dict):
         raise InvalidParams('input: must be a list holding one {"params": {...}} object')
     wire = parse_create_object({**params, "model": body.get("model", params.get("model"))})
-    task = await run_in_threadpool(container.tasks.submit, owner, wire.to_domain(), wire.seed)
+    submit = partial(container.tasks.submit, owner, wire.to_domain(), wire.seed)
+    task = await create_slots(request).run(owner.id, submit)
     return JSONResponse(task_view(container, task, public_base(container, request)))

@@ -53,6 +53,7 @@ class ClaimedDelivery:
     attempt: int  # this attempt's number, counted from the last (re)delivery
     secret: str  # the owner key's webhook secret
     lease_token: str
+    owner_key_id: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,12 +6,15 @@
      ├── InvalidParams (2013)            every request-rule violation, all at once
      │    └── CallbackCheckFailed (2013) the callback challenge was not echoed in time
      ├── NotFound (2013)                 unknown task or file, or another key's
-     ├── Unauthorized (1004)             missing, unknown or revoked API key
+     ├── NoRoute (2013)                  no such path, or not with this method
+     ├── Unauthorized (1004)             missing, malformed or revoked API key
+     │    └── InvalidApiKey (2049)       a well-formed key that is no key of ours
      ├── RateLimited (1002)              requests per minute, or tasks in flight, over the limit
      ├── InsufficientBalance (1008)
      ├── SensitiveInput (1026)
      ├── RequestTimeout (1001)
      ├── InternalError (1013)
+     ├── ServiceUnavailable (1000)       the database is down or restarting: try again
      └── GenerationFailed (1000)         an engine, lease or storage failure while running a task
 
 Errors never carry an HTTP status: ``api/errors.py`` turns them into responses per dialect.
@@ -72,9 +75,22 @@ class NotFound(ReelserveError):
         super().__init__(f"{what} not found: {ident!r}")
 
 
+class NoRoute(ReelserveError):
+    code = 2013
+    prefix = "invalid params"
+
+
 class Unauthorized(ReelserveError):
     code = 1004
     prefix = "authentication failed"
+
+
+class InvalidApiKey(Unauthorized):
+    """MINIMAX_API.md §8: create answers 2049 ``invalid api key``; query and retrieve list only
+    1004, so the API turns this back into a plain ``Unauthorized`` there."""
+
+    code = 2049
+    prefix = "invalid api key"
 
 
 class RateLimited(ReelserveError):
@@ -104,6 +120,15 @@ class RequestTimeout(ReelserveError):
 class InternalError(ReelserveError):
     code = 1013
     prefix = "internal service error"
+
+
+class ServiceUnavailable(ReelserveError):
+    code = 1000
+    prefix = "service unavailable"
+
+    def __init__(self, detail: str = "try again", retry_after_s: float = 1.0) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(detail)
 
 
 class GenerationFailed(ReelserveError):

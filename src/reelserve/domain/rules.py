@@ -9,9 +9,14 @@ from dataclasses import dataclass
 
 from reelserve.domain import camera, catalog
 from reelserve.domain.errors import InvalidParams, Violation
-from reelserve.domain.requests import GenerationRequest, Mode, detect_mode
+from reelserve.domain.requests import GenerationRequest, ImageSource, Mode, detect_mode
 
 MAX_PROMPT_CHARS = catalog.PROMPT_CHARS  # a model may allow more (ModelSpec.max_prompt_chars)
+# A fixed seed (reelserve extension) is stored in a 64-bit signed column (PostgreSQL BIGINT,
+# SQLite INTEGER), and numpy and torch take any value in it; 0 (what typed clients send for
+# "unset") means random.
+MIN_SEED = 0
+MAX_SEED = 2**63 - 1
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # "size < 20 MB"
 MIN_SHORT_SIDE = 300  # "short side > 300 px" (so 300 itself is refused)
 MIN_ASPECT = 2 / 5
@@ -32,10 +37,11 @@ class ResolvedRequest:
     duration: int
     resolution: str
     plan: camera.CameraPlan
+    notes: tuple[str, ...] = ()  # fields read but ignored, said back to the client
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return self.plan.warnings
+        return self.notes + self.plan.warnings
 
     @property
     def frame_count(self) -> int:
@@ -49,7 +55,15 @@ def _model_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
         return [
             Violation(
                 field="model",
-                message=f"unsupported model: {request.model!r} (known models: {known})",
+                message=f"unsupported model: {shown(request.model)} (known models: {known})",
+            )
+        ]
+    if mode is Mode.T2V and _names_image_model(request.model):
+        return [
+            Violation(
+                field="first_frame_image",
+                message=f"first_frame_image: is required for model {shown(request.model)} "
+                "(an image-to-video model)",
             )
         ]
     if not spec.supports(mode):
@@ -57,11 +71,23 @@ def _model_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
         return [
             Violation(
                 field="model",
-                message=f"model {request.model!r} does not support "
+                message=f"model {shown(request.model)} does not support "
                 f"{_MODE_WORDS[mode]} (it supports: {modes})",
             )
         ]
     return []
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """``value`` quoted for a message, clipped: a client's 5 MB string is not echoed whole."""
+    text = repr(value) if len(value) <= limit else repr(value[: limit - 3]) + "..."
+    return text
+
+
+def _names_image_model(name: str) -> bool:
+    """Seed 002's gateway ids name the mode (``minimax_hailuo_02_i2v``): no image, no video."""
+    lowered = name.strip().lower()
+    return lowered in catalog.ALIASES and "i2v" in lowered.split("_")
 
 
 _MODE_WORDS = {
@@ -75,27 +101,49 @@ _MODE_WORDS = {
 def _matrix_rules(
     request: GenerationRequest, spec: catalog.ModelSpec, mode: Mode
 ) -> list[Violation]:
+    if mode is Mode.S2V:
+        return []  # S2V has neither field; _ignored() says so
     matrix = spec.matrix(mode)
     resolution = request.resolution or catalog.default_resolution(spec, mode)
     duration = catalog.DEFAULT_DURATION if request.duration is None else request.duration
+    found: list[Violation] = []
     if resolution not in matrix:
-        return [
+        found.append(
             Violation(
                 field="resolution",
-                message=f"resolution: {resolution!r} is not allowed "
+                message=f"resolution: {shown(resolution)} is not allowed "
                 f"for {spec.name} {mode.value} (allowed: {', '.join(matrix)})",
             )
-        ]
-    if duration not in matrix[resolution]:
+        )
+        # Judge the duration against every resolution, so that both mistakes show at once.
+        durations = sorted({d for allowed in matrix.values() for d in allowed})
+        if duration not in durations:
+            found.append(
+                Violation(
+                    field="duration",
+                    message=f"duration: {duration!r} is not allowed for {spec.name} "
+                    f"{mode.value} (allowed: {', '.join(map(str, durations))})",
+                )
+            )
+    elif duration not in matrix[resolution]:
         allowed = ", ".join(str(d) for d in matrix[resolution])
-        return [
+        found.append(
             Violation(
                 field="duration",
                 message=f"duration: {duration!r} is not allowed for "
                 f"{spec.name} {mode.value} at {resolution} (allowed: {allowed})",
             )
-        ]
-    return []
+        )
+    return found
+
+
+def _ignored(request: GenerationRequest, mode: Mode) -> tuple[str, ...]:
+    if mode is not Mode.S2V:
+        return ()
+    given = [name for name in ("duration", "resolution") if getattr(request, name) is not None]
+    return tuple(
+        f"{name}: ignored for subject-reference video (S2V-01 makes 6 s at 720P)" for name in given
+    )
 
 
 def _prompt_rules(
@@ -142,7 +190,8 @@ def _image_presence_rules(
                 found.append(
                     Violation(
                         field=f"subject_reference[{i}].type",
-                        message=f"subject_reference[{i}].type: {ref.type!r} is not 'character'",
+                        message=f"subject_reference[{i}].type: "
+                        f"{shown(ref.type)} is not 'character'",
                     )
                 )
             if len(ref.images) != 1:
@@ -158,7 +207,27 @@ def _image_presence_rules(
         value = getattr(request, name)
         if value is not None and not value.strip():
             found.append(Violation(field=name, message=f"{name}: must not be empty"))
+        elif value is not None:
+            found += image_source_violations(name, value)
     return found
+
+
+def image_source_violations(field: str, source: ImageSource) -> list[Violation]:
+    """The form of an image reference, checked before anything is fetched or decoded (an
+    uploaded file's bytes are the decoder's to judge)."""
+    if isinstance(source, bytes):
+        return []
+    head = source[:8].lower()
+    if head.startswith(("http://", "https://")):
+        return []
+    if not head.startswith("data:"):
+        why = "give an http(s) URL or a data:image/...;base64, URL"
+    elif not source.isascii():
+        at = next(i for i, c in enumerate(source) if not c.isascii())
+        why = f"a data URL holds only ASCII; {source[at]!a} at position {at}"
+    else:
+        return []  # the decoder judges the rest
+    return [Violation(field=field, message=f"{field}: invalid image url ({why})")]
 
 
 def validate(
@@ -172,7 +241,8 @@ def validate(
         found += _matrix_rules(request, spec, mode)
     # A known model's matrix already refuses a non-positive duration; say it once per field.
     duration_reported = any(v.field == "duration" for v in found)
-    if request.duration is not None and request.duration <= 0 and not duration_reported:
+    duration = None if mode is Mode.S2V else request.duration
+    if duration is not None and duration <= 0 and not duration_reported:
         found.append(
             Violation(
                 field="duration",
@@ -181,6 +251,10 @@ def validate(
         )
     found += _prompt_rules(request, spec, mode)
     found += _image_presence_rules(request, spec, mode)
+    if mode is Mode.S2V:
+        for i, ref in enumerate(request.subject_reference or ()):
+            for j, image in enumerate(ref.images):
+                found += image_source_violations(f"subject_reference[{i}].image[{j}]", image)
     if not any(v.field == "prompt" for v in found):  # one violation per field
         found += camera.plan_violations(camera.parse(request.prompt or ""), plan_limits)
     return found
@@ -196,13 +270,17 @@ def resolve(
     mode = detect_mode(request)
     spec = catalog.lookup(request.model)
     assert spec is not None  # validate() checked it
+    s2v = mode is Mode.S2V
     return ResolvedRequest(
         request=request,
         spec=spec,
         mode=mode,
-        duration=catalog.DEFAULT_DURATION if request.duration is None else request.duration,
-        resolution=request.resolution or catalog.default_resolution(spec, mode),
+        duration=catalog.DEFAULT_DURATION if s2v or request.duration is None else request.duration,
+        resolution=catalog.default_resolution(spec, mode)
+        if s2v or not request.resolution
+        else request.resolution,
         plan=camera.parse(request.prompt or ""),
+        notes=_ignored(request, mode),
     )
 
 

@@ -123,6 +123,11 @@ class TaskRepository(Protocol):
         """Queued tasks are cancelled at once; running ones are flagged for their worker."""
         ...
 
+    def cancel_owned(self, owner_key_id: str, now: datetime, *, queued: bool = True) -> int:
+        """Every task of a key, as ``request_cancel`` does one (its key was revoked); with
+        ``queued`` False, queued tasks are left to run. The number of queued tasks cancelled."""
+        ...
+
 
 class FileCatalog(Protocol):
     """The records of stored output files (written with their task's success)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -28,8 +28,17 @@ class OutboxStore(Protocol):
     """The callback pushes waiting to be sent; an event is written with its task's status
     change (by the task store, in the same transaction)."""
 
-    def claim(self, now: datetime, lease_for: timedelta) -> ClaimedDelivery | None:
-        """Atomically take one due delivery (earlier events of its task first) under a lease."""
+    def claim(
+        self,
+        now: datetime,
+        lease_for: timedelta,
+        *,
+        skip_urls: Collection[str] = (),
+        skip_owners: Collection[str] = (),
+    ) -> ClaimedDelivery | None:
+        """Atomically take one due delivery (earlier events of its task first) under a lease,
+        none to ``skip_urls`` or of ``skip_owners`` (the receivers and keys at their bound),
+        and none of a revoked key (its pushes stop)."""
         ...
 
     def record(

@@ -1,7 +1,9 @@
 """Running claimed tasks: prepare inputs, call the engine, store the result under the lease.
 
 At-least-once execution, effectively-once visible result: the output is stored under an
-attempt-scoped key, and only the lease holder's compare-and-set makes it visible.
+attempt-scoped key, and only the lease holder's compare-and-set makes it visible. A status write
+that fails because the database is away is tried again for up to a minute (the heartbeats keep
+the lease once it is back), so a database restart costs a task a delay, never its finished work.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -35,34 +39,36 @@ log = logging.getLogger("reelserve.execution")
 _ENGINE = FailureKind.ENGINE
 
 
+def _empty(folder: Path) -> None:
+    """Remove what a task left in ``folder`` (usually nothing: the output was moved away)."""
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LeaseTimes:
     lease_for: timedelta = timedelta(seconds=30)
     heartbeat_every: timedelta = timedelta(seconds=2)
+    settle_for: timedelta = timedelta(seconds=60)  # retrying a status write while the DB is away
 
 
 class _Watch:
-    """Heartbeats in the background; remembers the latest progress, cancel and lease loss."""
+    """The running task's lease: remembers the latest progress, cancel and lease loss; the
+    executor's `_Beater` calls ``beat`` while it is attached."""
 
     def __init__(
         self, store: TaskQueue, clock: Clock, task: Task, token: str, times: LeaseTimes
     ) -> None:
         self._store, self._clock, self._task, self._token = store, clock, task, token
+        self.task_id = task.id
         self._times = times
         self._progress: Progress | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self.cancelled = False
         self.lost = False
-        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{task.id}", daemon=True)
-
-    def __enter__(self) -> _Watch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def report(self, phase: Phase, step: int, total: int) -> None:
         with self._lock:
@@ -80,13 +86,46 @@ class _Watch:
         self.lost = self.lost or not result.alive
         self.cancelled = self.cancelled or result.cancel_requested
 
+
+class _Beater:
+    """One heartbeat thread per executor, beating for the task it runs now.
+
+    A thread per task cost a no-op task more than its database work on a busy machine. The
+    thread ends when it wakes to find nothing attached, and the next task starts another; a
+    task detached waits for a beat in flight, so no beat follows the task's end.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._watch: _Watch | None = None
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def attached(self, watch: _Watch) -> Iterator[_Watch]:
+        with self._lock:
+            self._watch = watch
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+                self._thread.start()
+        try:
+            yield watch
+        finally:
+            with self._lock:
+                self._watch = None
+
     def _run(self) -> None:
-        interval = min(self._times.heartbeat_every.total_seconds(), 1.0)
-        while not self._stop.wait(interval):
-            try:
-                self.beat()
-            except Exception:  # a missed beat is retried; the lease has slack
-                log.exception("heartbeat failed for task %s", self._task.id)
+        while True:
+            time.sleep(self._interval)
+            with self._lock:
+                watch = self._watch
+                if watch is None:
+                    self._thread = None
+                    return
+                try:
+                    watch.beat()
+                except Exception:  # a missed beat is retried; the lease has slack
+                    log.exception("heartbeat failed for task %s", watch.task_id)
 
 
 class Executor:
@@ -108,6 +147,8 @@ class Executor:
         self.worker_id = worker_id
         self._times = times
         self._slots = slots or Slots(groups=[SlotGroup(None, capacity=None)])
+        self._beater = _Beater(min(times.heartbeat_every.total_seconds(), 1.0))
+        self._workdir: Path | None = None
 
     def run_next(self) -> Task | None:
         """Take a free slot, then claim the oldest queued task it can run and run it to the end.
@@ -145,14 +186,22 @@ class Executor:
     def run(self, task: Task) -> None:
         assert task.lease is not None
         token = task.lease.token
-        workdir = self._files.scratch_dir()
+        workdir = self._scratch()
         try:
-            with _Watch(self._tasks, self._clock, task, token, self._times) as watch:
+            watch = _Watch(self._tasks, self._clock, task, token, self._times)
+            with self._beater.attached(watch):
                 self._attempt(task, token, workdir, watch)
         except TaskHandedOff as handed:  # after the watch stopped: its beats cannot undo this
             self._hand_off(task, token, handed)
         finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+            _empty(workdir)
+
+    def _scratch(self) -> Path:
+        """This executor's scratch folder, made once and emptied after each task (a folder
+        made and removed per task cost a no-op task a fifth of its time)."""
+        if self._workdir is None or not self._workdir.is_dir():
+            self._workdir = self._files.scratch_dir()
+        return self._workdir
 
     def _hand_off(self, task: Task, token: str, handed: TaskHandedOff) -> None:
         """A parked task keeps its lease (and no worker slot) until its upstream deadline."""
@@ -167,7 +216,7 @@ class Executor:
     def _attempt(self, task: Task, token: str, workdir: Path, watch: _Watch) -> None:
         try:
             job = self._prepare(task, workdir)
-            if not self._tasks.transition(task.id, token, self._clock.now(), TaskStatus.PROCESSING):
+            if not self._transition(task, token, TaskStatus.PROCESSING):
                 return  # lease lost or cancelled while preparing
             engine = self._engine_for(task.model)
             video = engine.generate(job, on_progress=watch.report, should_cancel=watch.should_stop)
@@ -182,9 +231,11 @@ class Executor:
         except ReelserveError as error:
             self._end(task, token, Failure(code=error.code, message=error.status_msg, kind=_ENGINE))
             return
-        except Exception as error:  # an engine bug must fail the task, never leave it stuck
+        except Exception:  # an engine bug must fail the task, never leave it stuck
             log.exception("task %s failed", task.id)
-            message = f"unknown error, generation failed: {type(error).__name__}: {error}"
+            # The exception's text is the engine's internals (OpenCV, torch, paths): logged
+            # above with the task id, never shown to the client.
+            message = "unknown error, generation failed (an internal engine error; retry later)"
             self._end(task, token, Failure(code=1000, message=message, kind=_ENGINE))
             return
         if watch.cancelled and not watch.lost:
@@ -232,11 +283,30 @@ class Executor:
             key=key, size=size, now=now, has_audio=video.has_audio,
         )  # fmt: skip
         success = Success(file=record, video=video)  # charged at the price fixed at submit
-        if not self._tasks.transition(task.id, token, now, TaskStatus.SUCCEEDED, result=success):
+        if not self._transition(task, token, TaskStatus.SUCCEEDED, success):
             self._files.delete(key)  # another attempt owns the task now: leave no orphan
             log.warning("task %s: lease lost before the result was recorded", task.id)
 
     def _end(self, task: Task, token: str, reason: Failure) -> None:
-        now = self._clock.now()
-        if not self._tasks.transition(task.id, token, now, reason.status, result=reason):
+        if not self._transition(task, token, reason.status, reason):
             log.warning("task %s: lease lost before the failure was recorded", task.id)
+
+    def _transition(
+        self, task: Task, token: str, to: TaskStatus, result: Success | Failure | None = None
+    ) -> bool:
+        """The lease holder's compare-and-set, tried again while the database is away.
+
+        A retried success whose first try did commit reads as written (the queue recognises
+        its own file), so an answer lost with the connection never deletes a recorded video.
+        """
+        deadline = time.monotonic() + self._times.settle_for.total_seconds()
+        pause = 0.1
+        while True:
+            try:
+                return self._tasks.transition(task.id, token, self._clock.now(), to, result=result)
+            except Exception as error:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("task %s: %s not written (%s); again", task.id, to.value, error)
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from reelserve.domain.errors import InvalidParams, Unauthorized
+from reelserve.domain.errors import InvalidApiKey, InvalidParams, Unauthorized
 from reelserve.domain.ids import new_id
 from reelserve.domain.keys import ApiKey, hash_secret, hint_for, new_secret
-from reelserve.ports import Clock, KeyStore
+from reelserve.ports import Clock, KeyStore, TaskRepository
 from reelserve.services.webhooks import new_webhook_secret
 
 
@@ -20,10 +20,19 @@ class CreatedKey:
     secret: str  # shown once, never stored
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RevokedKey:
+    key: ApiKey
+    cancelled: int  # queued tasks cancelled (running ones were asked to stop)
+
+
 class KeyService:
-    def __init__(self, *, keys: KeyStore, clock: Clock) -> None:
+    def __init__(
+        self, *, keys: KeyStore, clock: Clock, tasks: TaskRepository | None = None
+    ) -> None:
         self._keys = keys
         self._clock = clock
+        self._tasks = tasks
 
     def create(
         self,
@@ -63,7 +72,7 @@ class KeyService:
         wanted = hash_secret(secret.strip())
         key = self._keys.by_hash(wanted)
         if key is None or not hmac.compare_digest(key.key_hash, wanted):
-            raise Unauthorized("invalid API key")
+            raise InvalidApiKey()
         if not key.active:
             raise Unauthorized("API key revoked")
         return key
@@ -71,11 +80,18 @@ class KeyService:
     def all(self) -> Sequence[ApiKey]:
         return self._keys.all()
 
-    def revoke(self, id_or_name: str) -> ApiKey:
-        key = self._keys.revoke(id_or_name, self._clock.now())
+    def revoke(self, id_or_name: str, *, keep_queued: bool = False) -> RevokedKey:
+        """Revoke a key and stop its work: its queued tasks are cancelled (``keep_queued``:
+        left to run), its running ones asked to stop; its pushes stop (the outbox skips a
+        revoked key) and its event streams close (the event hub checks)."""
+        now = self._clock.now()
+        key = self._keys.revoke(id_or_name, now)
         if key is None:
             raise InvalidParams(f"key: no key with id or name {id_or_name!r}")
-        return key
+        cancelled = 0
+        if self._tasks is not None:
+            cancelled = self._tasks.cancel_owned(key.id, now, queued=not keep_queued)
+        return RevokedKey(key=key, cancelled=cancelled)
 
     def has_any(self) -> bool:
         return bool(self._keys.all())

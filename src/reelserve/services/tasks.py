@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from reelserve.domain import catalog, geometry, rules
@@ -24,6 +25,7 @@ from reelserve.domain.keys import ApiKey
 from reelserve.domain.limits import KeyLimits, check_balance, check_in_flight
 from reelserve.domain.requests import GenerationRequest, ImageSource, Mode
 from reelserve.domain.tasks import Task, TaskPage, TaskStatus
+from reelserve.domain.tenancy import acting_for
 from reelserve.ports import (
     Clock,
     FileCatalog,
@@ -35,7 +37,9 @@ from reelserve.ports import (
     WebhookSender,
 )
 
-MAX_SEED = 2**31 - 1  # drawn seeds; a client may give any up to 2^63 - 1 (the column is 64-bit)
+log = logging.getLogger(__name__)
+_ID_TRIES = 3  # inserts under fresh ids when another process took the id (domain/ids.py)
+DRAWN_SEEDS = 2**31 - 1  # seeds drawn for a request without one; a client may give up to 2^63 - 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +106,20 @@ class TaskService:
         recorded in the transaction that inserts the task, so a crash mid-create never blocks
         the retry. A repeat while the first request still runs here is refused (retry later).
         ``dialect`` is the wire dialect creating the task: its callbacks are rendered in it.
+        Outbound work (image fetches, the callback check) is charged to ``owner``.
         """
+        with acting_for(owner.id):
+            return self._submit(owner, request, seed, idempotency_key, fingerprint, dialect)
+
+    def _submit(
+        self,
+        owner: ApiKey,
+        request: GenerationRequest,
+        seed: int | None,
+        idempotency_key: str | None,
+        fingerprint: str,
+        dialect: str,
+    ) -> Task:
         if idempotency_key is None:
             self._count_request(owner)
             return self._create(owner, request, seed, None, dialect)
@@ -195,7 +212,7 @@ class TaskService:
             fps=resolved.spec.fps,
             frame_count=resolved.duration * resolved.spec.fps,
             aigc_watermark=request.aigc_watermark,
-            seed=secrets.randbelow(MAX_SEED) if seed is None else seed,
+            seed=seed or secrets.randbelow(DRAWN_SEEDS) + 1,
             created_at=now,
             updated_at=now,
             first_frame_key=first_key,
@@ -214,13 +231,29 @@ class TaskService:
                 max_in_flight=owner.max_in_flight or self._limits.max_in_flight,
                 balance_usd=owner.balance_usd,
             )
-            self._tasks.add(task, idempotency=claim, limits=limits)
+            task = self._add(task, claim, limits)
         except Exception:
             for key in (first_key, last_key):
                 if key:
                     self._files.delete(key)
             raise
         self._on_submitted()
+        return task
+
+    def _add(self, task: Task, claim: IdempotencyClaim | None, limits: KeyLimits) -> Task:
+        """Insert ``task``. When another process took its id in the same millisecond (the
+        unique key refused the insert, and a task with that id exists), insert it again under a
+        fresh id (domain/ids.py)."""
+        for _ in range(_ID_TRIES - 1):
+            try:
+                self._tasks.add(task, idempotency=claim, limits=limits)
+                return task
+            except Exception:
+                if self._tasks.get(task.id) is None:
+                    raise  # not a taken id: a limit, or the database
+                log.warning("task id %s was taken by another process; making another", task.id)
+            task = replace(task, id=new_id(task.created_at))
+        self._tasks.add(task, idempotency=claim, limits=limits)
         return task
 
     def _check_in_flight(self, owner: ApiKey) -> None:
@@ -281,7 +314,9 @@ class TaskService:
     def _store_frame(self, task_id: str, name: str, image: LoadedImage | None) -> str | None:
         if image is None:
             return None
-        key = f"inputs/{task_id}/{name}.png"
+        # A random part too: a task id taken by another process in the same millisecond (see
+        # _add) must not let one request overwrite the other's frame.
+        key = f"inputs/{task_id}/{name}-{secrets.token_hex(4)}.png"
         self._files.put_bytes(key, image.png)
         return key
 

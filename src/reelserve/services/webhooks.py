@@ -8,34 +8,42 @@ included: redirects are not followed) is retried on ``RetryPolicy``'s schedule u
 
 Signing follows Standard Webhooks 1.0 (research/reliability.md §B.1): ``webhook-id`` is stable
 across retries of one event, ``webhook-timestamp`` is this attempt's Unix time, and
-``webhook-signature`` is ``v1,`` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")). The key is
-the per-API-key secret ``whsec_<base64>`` with its prefix removed, decoded exactly as the
-``standardwebhooks`` package decodes it (standard alphabet, padding added), so its
-``Webhook(secret).verify(body, headers)`` accepts our pushes byte for byte.
+``webhook-signature`` is ``v1,`` + base64(HMAC-SHA256(key, "{id}.{timestamp}.{body}")) under the
+per-API-key secret ``whsec_<base64>``, computed by the ``standardwebhooks`` package, so that its
+``Webhook(secret).verify(body, headers)`` accepts our pushes by construction.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import logging
 import random
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+from standardwebhooks import Webhook
 
 from reelserve.domain.deliveries import AttemptRecord, ClaimedDelivery, DeliveryRecord, Outcome
 from reelserve.domain.errors import InvalidParams, NotFound
 from reelserve.domain.keys import ApiKey
-from reelserve.ports import CallbackRenderer, Clock, OutboxStore, TaskRepository, WebhookSender
+from reelserve.domain.tenancy import acting_for
+from reelserve.ports import (
+    CallbackRenderer,
+    Clock,
+    OutboxStore,
+    RateLimiter,
+    TaskRepository,
+    WebhookSender,
+)
 from reelserve.services.callbacks import RENDERERS, renderer_for
 
 log = logging.getLogger("reelserve.webhooks")
 
 SECRET_PREFIX = "whsec_"
+REDELIVER_PREFIX = "redeliver:"  # redeliveries are counted apart from creates
 # Svix's schedule (one of the Standard Webhooks authors): the wait after failed attempt n.
 SCHEDULE_S: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
 
@@ -47,16 +55,11 @@ def new_webhook_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def signing_key(secret: str) -> bytes:
-    """The HMAC key of ``whsec_<base64>``, decoded like ``standardwebhooks.Webhook``."""
-    encoded = secret.removeprefix(SECRET_PREFIX)
-    return base64.b64decode(encoded + "==")
-
-
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+    """The ``webhook-signature`` value, made by the ``standardwebhooks`` package itself (the one
+    receivers verify with), so the two cannot disagree; an empty secret is refused there."""
+    when = datetime.fromtimestamp(timestamp, UTC)
+    return Webhook(secret).sign(msg_id, when, body.decode("utf-8"))
 
 
 def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
@@ -109,7 +112,11 @@ class WebhookService:
         timeout_s: float = 10.0,
         rand: Callable[[], float] = random.random,
         renderers: Mapping[str, CallbackRenderer] = RENDERERS,
+        rate: RateLimiter | None = None,
+        redeliver_per_minute: int = 0,
     ) -> None:
+        self._rate = rate
+        self._redeliver_rpm = redeliver_per_minute
         self._renderers = renderers
         self._outbox = outbox
         self._tasks = tasks
@@ -122,17 +129,30 @@ class WebhookService:
         self._lease = timedelta(seconds=timeout_s + 30)
 
     def deliver_due(self, limit: int = 100) -> int:
-        """Send up to ``limit`` due pushes, one at a time; the number of attempts made."""
+        """Send up to ``limit`` due pushes, one at a time; the number of attempts made.
+        (The workers send concurrently through ``DeliveryPool``; this is its one-thread form.)"""
         done = 0
         while done < limit:
-            claimed = self._outbox.claim(self._clock.now(), self._lease)
+            claimed = self.claim()
             if claimed is None:
                 break
             self.attempt(claimed)
             done += 1
         return done
 
+    def claim(
+        self, *, skip_urls: Collection[str] = (), skip_owners: Collection[str] = ()
+    ) -> ClaimedDelivery | None:
+        """One due push under a lease, none to ``skip_urls`` or of ``skip_owners``."""
+        return self._outbox.claim(
+            self._clock.now(), self._lease, skip_urls=skip_urls, skip_owners=skip_owners
+        )
+
     def attempt(self, delivery: ClaimedDelivery) -> Outcome:
+        with acting_for(delivery.owner_key_id):  # its DNS lookups count against its key
+            return self._attempt(delivery)
+
+    def _attempt(self, delivery: ClaimedDelivery) -> Outcome:
         started = self._clock.now()
         stamp = int(started.timestamp())
         body = renderer_for(self._renderers, delivery.event.dialect).render(delivery.event)
@@ -166,6 +186,8 @@ class WebhookService:
 
     def redeliver(self, owner: ApiKey, task_id: str, delivery_id: str | None) -> DeliveryRecord:
         self._own(owner, task_id)
+        if self._rate is not None:  # 1002 past the key's redeliveries per minute
+            self._rate.hit(REDELIVER_PREFIX + owner.id, self._redeliver_rpm, self._clock.now())
         record = self._outbox.redeliver(task_id, delivery_id or None, self._clock.now())
         if record is None:
             if delivery_id:

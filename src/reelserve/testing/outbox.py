@@ -10,7 +10,7 @@ import dataclasses
 import secrets
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from reelserve.domain.deliveries import (
@@ -86,9 +86,27 @@ class MemoryOutbox:
             for other in self._rows.values()
         )
 
-    def claim(self, now: datetime, lease_for: timedelta) -> ClaimedDelivery | None:
+    def _key_active(self, key_id: str) -> bool:
+        key = self._db.keys.get(key_id)
+        return key is None or key.active
+
+    def claim(
+        self,
+        now: datetime,
+        lease_for: timedelta,
+        *,
+        skip_urls: Collection[str] = (),
+        skip_owners: Collection[str] = (),
+    ) -> ClaimedDelivery | None:
         with self._db.lock:
-            due = [row for row in self._rows.values() if self._claimable(row, now)]
+            due = [
+                row
+                for row in self._rows.values()
+                if self._claimable(row, now)
+                and row.record.url not in skip_urls
+                and row.owner_key_id not in skip_owners
+                and self._key_active(row.owner_key_id)
+            ]
             if not due:
                 return None
             row = min(due, key=lambda r: (r.due_at, r.seq))
@@ -112,6 +130,7 @@ class MemoryOutbox:
                 attempt=row.record.attempts,
                 secret=key.webhook_secret if key else "",
                 lease_token=row.lease_token,
+                owner_key_id=row.owner_key_id,
             )
 
     def record(

@@ -155,7 +155,7 @@ class MemoryTaskQueue:
         with self._db.lock:
             task = self._leased(task_id, token)
             if task is None or not can_transition(task.status, to):
-                return False
+                return isinstance(result, Success) and self._recorded(task_id, result.file.id)
             if isinstance(result, Failure):
                 self._db.move(task, to, now, **_ended(now, result))
             elif isinstance(result, Success):
@@ -163,6 +163,11 @@ class MemoryTaskQueue:
             else:
                 self._db.move(task, to, now, progress=Progress(phase=Phase.RENDERING))
             return True
+
+    def _recorded(self, task_id: str, file_id: str) -> bool:
+        """A success sent again after its answer was lost reads as written (as in SQL)."""
+        task = self._db.tasks.get(task_id)
+        return task is not None and task.file_id == file_id
 
     def _succeed(self, task: Task, result: Success, now: datetime) -> None:
         video = result.video
@@ -314,6 +319,18 @@ class MemoryTaskRepository:
                 for t in self._db.tasks.values()
                 if t.status is TaskStatus.QUEUED and (t.created_at, t.id) < place
             )
+
+    def cancel_owned(self, owner_key_id: str, now: datetime, *, queued: bool = True) -> int:
+        with self._db.lock:
+            mine = [t for t in self._db.tasks.values() if t.owner_key_id == owner_key_id]
+            cancelled = 0
+            for task in mine:
+                if task.status is TaskStatus.QUEUED and not queued:
+                    continue
+                if task.status is TaskStatus.QUEUED or task.status.active:
+                    self.request_cancel(task.id, owner_key_id, now)
+                    cancelled += task.status is TaskStatus.QUEUED
+            return cancelled
 
     def request_cancel(self, task_id: str, owner_key_id: str, now: datetime) -> Task | None:
         with self._db.lock:

@@ -50,12 +50,14 @@ def move(
     """Move the tasks matching ``where`` whose status may reach ``target`` (``among`` narrows
     the sources; the table must allow each); their rows as ``returning`` selects them."""
     allowed = sorted(s.value for s in sources(target, among))
+    extra = [c for c in (tasks.c.id, tasks.c.callback_url) if all(c is not r for r in returning)]
     stmt = (
         update(tasks)
         .where(tasks.c.status.in_(allowed), *where)
         .values(status=target.value, updated_at=now, **values)
-        .returning(*returning)
+        .returning(*returning, *extra)
     )
     rows = conn.execute(stmt).mappings().all()
-    enqueue_events(conn, [row["id"] for row in rows], now)
+    # Only a task with a callback URL has a push to queue: no extra round trip for the others.
+    enqueue_events(conn, [row["id"] for row in rows if row["callback_url"]], now)
     return rows

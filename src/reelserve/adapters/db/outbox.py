@@ -12,7 +12,7 @@ not claimable while an earlier event of its task is still pending, so a receiver
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -81,12 +81,22 @@ class SqlOutbox:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def claim(self, now: datetime, lease_for: timedelta) -> ClaimedDelivery | None:
+    def claim(
+        self,
+        now: datetime,
+        lease_for: timedelta,
+        *,
+        skip_urls: Collection[str] = (),
+        skip_owners: Collection[str] = (),
+    ) -> ClaimedDelivery | None:
         earlier = _d.alias("earlier")
         blocked = exists().where(
             earlier.c.task_id == _d.c.task_id,
             earlier.c.seq < _d.c.seq,
             earlier.c.state == PENDING,
+        )
+        revoked = exists().where(  # a revoked key's pushes are never sent
+            api_keys.c.id == _d.c.owner_key_id, api_keys.c.revoked_at.is_not(None)
         )
         due = (
             select(_d.c.id)
@@ -95,6 +105,9 @@ class SqlOutbox:
                 _d.c.next_at <= now,
                 or_(_d.c.lease_expires_at.is_(None), _d.c.lease_expires_at < now),
                 ~blocked,
+                ~revoked,
+                *([_d.c.url.not_in(sorted(skip_urls))] if skip_urls else []),
+                *([_d.c.owner_key_id.not_in(sorted(skip_owners))] if skip_owners else []),
             )
             .order_by(_d.c.next_at, _d.c.seq)
             .limit(1)
@@ -142,6 +155,7 @@ class SqlOutbox:
             attempt=row["attempts"],
             secret=secret or "",
             lease_token=token,
+            owner_key_id=row["owner_key_id"],
         )
 
     def record(

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from reelserve.adapters.db.engine import writing
+from reelserve.adapters.db.engine import one_statement, writing
 from reelserve.adapters.db.lifecycle import ACTIVE, NO_LEASE, ending, failure, move
 from reelserve.adapters.db.rows import file_to_row, row_to_task
 from reelserve.adapters.db.tables import api_keys, files, tasks
@@ -69,7 +69,8 @@ class SqlTaskQueue:
             "lease_expires_at": now + lease_for,
             "started_at": func.coalesce(tasks.c.started_at, now),
         }
-        with writing(self._engine) as conn:
+        # One statement (a claim queues no callback: PREPARING has no event), so no BEGIN/COMMIT.
+        with one_statement(self._engine) as conn:
             rows = move(
                 conn, TaskStatus.PREPARING, now, [tasks.c.id == oldest_id], values,
                 returning=tuple(tasks.c),
@@ -97,7 +98,7 @@ class SqlTaskQueue:
             .values(values)
             .returning(tasks.c.cancel_requested)
         )
-        with writing(self._engine) as conn:
+        with one_statement(self._engine) as conn:
             row = conn.execute(stmt).first()
         if row is None:
             return Heartbeat(alive=False, cancel_requested=False)
@@ -114,12 +115,21 @@ class SqlTaskQueue:
     ) -> bool:
         check_result(to, result)
         fenced = [tasks.c.id == task_id, tasks.c.lease_token == token]
-        returning = (tasks.c.id, tasks.c.owner_key_id, tasks.c.cost_usd)
+        keeps_balance = (
+            select(api_keys.c.balance_usd.is_not(None))
+            .where(api_keys.c.id == tasks.c.owner_key_id)
+            .scalar_subquery()
+            .label("keeps_balance")
+        )  # known with the update: no round trip to charge a key without a balance
+        returning = (tasks.c.id, tasks.c.owner_key_id, tasks.c.cost_usd, keeps_balance)
         with writing(self._engine) as conn:
             rows = move(conn, to, now, fenced, _values(to, now, result), returning=returning)
             if rows and isinstance(result, Success):
-                conn.execute(insert(files).values(file_to_row(result.file)))
-                _charge(conn, rows[0]["owner_key_id"], Decimal(rows[0]["cost_usd"]))
+                conn.execute(insert(files), file_to_row(result.file))
+                if rows[0]["keeps_balance"]:
+                    _charge(conn, rows[0]["owner_key_id"], Decimal(rows[0]["cost_usd"]))
+            elif isinstance(result, Success):  # a retry after a lost answer: was it this one?
+                return _recorded(conn, task_id, result.file.id)
         return bool(rows)
 
     def reap(self, now: datetime) -> ReapResult:
@@ -143,6 +153,11 @@ class SqlTaskQueue:
             requeue = {"phase": Phase.QUEUED.value, "progress_step": 0, "progress_total": 0}
             requeued = _ids(move(conn, TaskStatus.QUEUED, now, expired, {**requeue, **NO_LEASE}))
         return ReapResult(requeued=requeued, failed=failed, cancelled=cancelled)
+
+
+def _recorded(conn: Connection, task_id: str, file_id: str) -> bool:
+    query = select(tasks.c.id).where(tasks.c.id == task_id, tasks.c.file_id == file_id)
+    return conn.execute(query).first() is not None
 
 
 def _ids(rows: Any) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ class SqlTaskRepository:
         with writing(self._engine) as conn:
             if limits is not None and (limits.max_in_flight or limits.balance_usd is not None):
                 _check_limits(conn, task, limits)
-            conn.execute(insert(tasks).values(task_to_row(task)))
+            conn.execute(insert(tasks), task_to_row(task))  # one statement, compiled once
             if idempotency is not None:  # the key commits with its task, or neither does
                 idempotent.finish(conn, idempotency, task.id, task.created_at)
 
@@ -125,6 +125,21 @@ class SqlTaskRepository:
             )
             row = conn.execute(select(tasks).where(*mine)).mappings().first()
         return row_to_task(row) if row else None
+
+    def cancel_owned(self, owner_key_id: str, now: datetime, *, queued: bool = True) -> int:
+        mine = [tasks.c.owner_key_id == owner_key_id]
+        values = {**ending(now), **failure(CANCELLED)}
+        with writing(self._engine) as conn:
+            cancelled = 0
+            if queued:
+                among = frozenset({TaskStatus.QUEUED})
+                cancelled = len(move(conn, TaskStatus.CANCELLED, now, mine, values, among=among))
+            conn.execute(
+                update(tasks)
+                .where(*mine, tasks.c.status.in_(sorted(s.value for s in ACTIVE)))
+                .values(cancel_requested=True, updated_at=now)
+            )
+        return cancelled
 
 
 def _check_limits(conn: Connection, task: Task, limits: KeyLimits) -> None:

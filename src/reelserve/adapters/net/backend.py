@@ -17,18 +17,18 @@ import contextlib
 import contextvars
 import functools
 import ipaddress
+import logging
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import httpcore
 
 from reelserve.adapters.net.addresses import IPAddress, IPNetwork, ip_from_text, refusal
+from reelserve.adapters.net.lookups import Lookups, Resolver
 
-Resolver = Callable[[str, int], Sequence[str]]
+log = logging.getLogger("reelserve.net")
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "reelserve_net_deadline", default=None
@@ -65,25 +65,21 @@ def _budget(timeout: float | None, timeout_exc: type[Exception]) -> float | None
 
 
 @functools.cache
-def _dns_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="reelserve-dns")
+def shared_lookups() -> Lookups:
+    """The process's lookups when none was given (tests, scripts); ``build`` passes its own."""
+    return Lookups()
 
 
-def _lookup(resolve: Resolver, host: str, port: int, timeout: float | None) -> Sequence[str]:
-    """``resolve(host, port)`` within ``timeout``: getaddrinfo itself cannot be given one."""
+def _lookup(
+    lookups: Lookups, resolve: Resolver, host: str, port: int, timeout: float | None
+) -> Sequence[str]:
     try:
         ipaddress.ip_address(host)
     except ValueError:
         pass
     else:
         return resolve(host, port)  # a literal address needs no lookup, and no thread
-    if timeout is None:
-        return resolve(host, port)
-    future = _dns_pool().submit(resolve, host, port)
-    try:
-        return future.result(timeout=timeout)
-    except FutureTimeout:
-        raise httpcore.ConnectTimeout(f"DNS lookup of {host!r} timed out") from None
+    return lookups.resolve(resolve, host, port, timeout)
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -120,10 +116,12 @@ class GuardedBackend(httpcore.NetworkBackend):
         allow_networks: Sequence[IPNetwork] = (),
         *,
         resolver: Resolver = system_resolver,
+        lookups: Lookups | None = None,
         inner: httpcore.NetworkBackend | None = None,
     ) -> None:
         self._allow = tuple(allow_networks)
         self._resolve = resolver
+        self._lookups = lookups or shared_lookups()
         self._inner = inner or httpcore.SyncBackend()
 
     def checked_addresses(
@@ -132,16 +130,21 @@ class GuardedBackend(httpcore.NetworkBackend):
         """Every address ``host`` resolves to; raises BlockedAddress if any one is not allowed."""
         name = host.strip("[]")
         try:
-            answers = [ip_from_text(a) for a in _lookup(self._resolve, name, port, timeout)]
-        except (OSError, UnicodeError, ValueError) as exc:
-            raise httpcore.ConnectError(f"could not resolve {host!r}: {exc}") from exc
+            answers = [
+                ip_from_text(a) for a in _lookup(self._lookups, self._resolve, name, port, timeout)
+            ]
+        except (OSError, UnicodeError, ValueError):
+            raise httpcore.ConnectError(f"could not resolve {host!r}") from None
         if not answers:
             raise httpcore.ConnectError(f"could not resolve {host!r}")
         for address in answers:
             reason = refusal(address, self._allow)
             if reason is not None:
+                # The reason names the address; a client that gave a name must not learn what
+                # it resolves to (a probe of internal DNS), so only the log says.
+                log.info("outbound %r refused: %s", host, reason)
                 literal = name == str(address)
-                raise BlockedAddress(reason if literal else f"{reason}; {host!r} resolves to it")
+                raise BlockedAddress(reason if literal else f"{host!r} is not allowed")
         return list(dict.fromkeys(answers))  # keep the resolver's order, drop repeats
 
     def connect_tcp(

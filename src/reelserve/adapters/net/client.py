@@ -18,7 +18,8 @@ import httpcore
 import httpx
 
 from reelserve.adapters.net.addresses import IPNetwork
-from reelserve.adapters.net.backend import BlockedAddress, GuardedBackend, Resolver, system_resolver
+from reelserve.adapters.net.backend import BlockedAddress, GuardedBackend, system_resolver
+from reelserve.adapters.net.lookups import Lookups, Resolver
 
 MAX_REDIRECTS = 3
 _CHUNK = 64 * 1024
@@ -46,14 +47,16 @@ def safe_client(
     allow_networks: Sequence[IPNetwork] = (),
     timeout: float = 10.0,
     resolver: Resolver = system_resolver,
+    lookups: Lookups | None = None,
     verify: ssl.SSLContext | None = None,
     user_agent: str = "reelserve",
 ) -> httpx.Client:
     """An httpx client that reaches only public addresses plus ``allow_networks``.
 
-    ``resolver`` and ``verify`` exist for tests (a fake DNS answer, a local test CA).
+    ``lookups`` bounds DNS lookups per key (one per process). ``resolver`` and ``verify`` exist
+    for tests (a fake DNS answer, a local test CA).
     """
-    backend = GuardedBackend(allow_networks, resolver=resolver)
+    backend = GuardedBackend(allow_networks, resolver=resolver, lookups=lookups)
     return httpx.Client(
         transport=_GuardedTransport(backend, verify),
         follow_redirects=False,
@@ -67,9 +70,12 @@ def checked_url(url: str) -> httpx.URL:
     """``url`` parsed, when it is http(s) with a host and no user name; raises FetchError."""
     try:
         parsed = httpx.URL(url)
+        host = parsed.host  # decodes an IDNA name: "xn--a" is not one
+    except UnicodeError:  # idna's errors; before ValueError, which they also are
+        raise FetchError("invalid url (the host is not a valid internationalised name)") from None
     except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(f"invalid url ({exc})") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not host:
         raise FetchError("only http and https URLs with a host are accepted")
     if parsed.userinfo:
         raise FetchError("URLs with a user name or password are not accepted")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import httpx
 
 from reelserve.adapters.net.addresses import IPNetwork
-from reelserve.adapters.net.backend import Resolver, deadline, system_resolver
+from reelserve.adapters.net.backend import deadline, system_resolver
 from reelserve.adapters.net.client import (
     MAX_REDIRECTS,
     FetchError,
@@ -16,6 +16,7 @@ from reelserve.adapters.net.client import (
     read_capped,
     safe_client,
 )
+from reelserve.adapters.net.lookups import Lookups, Resolver
 from reelserve.domain.errors import InvalidParams
 
 _SHOWN_URL = 100
@@ -42,11 +43,12 @@ class HttpImageFetcher:
         allow_networks: Sequence[IPNetwork] = (),
         max_redirects: int = MAX_REDIRECTS,
         resolver: Resolver = system_resolver,
+        lookups: Lookups | None = None,
     ) -> None:
         self._timeout_s = timeout_s
         self._max_redirects = max_redirects
         self._client = safe_client(
-            allow_networks=allow_networks, timeout=timeout_s, resolver=resolver
+            allow_networks=allow_networks, timeout=timeout_s, resolver=resolver, lookups=lookups
         )
 
     def fetch(self, url: str, *, max_bytes: int) -> bytes:

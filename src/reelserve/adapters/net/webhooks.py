@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import httpx
 
 from reelserve.adapters.net.addresses import IPNetwork
-from reelserve.adapters.net.backend import Resolver, deadline, system_resolver
+from reelserve.adapters.net.backend import deadline, system_resolver
 from reelserve.adapters.net.client import (
     FetchError,
     checked_url,
@@ -21,6 +21,7 @@ from reelserve.adapters.net.client import (
     read_capped,
     safe_client,
 )
+from reelserve.adapters.net.lookups import Lookups, Resolver
 
 MAX_ANSWER_BYTES = 64 * 1024
 
@@ -33,10 +34,14 @@ class SafeHttpWebhookSender:
         *,
         allow_networks: Sequence[IPNetwork] = (),
         resolver: Resolver = system_resolver,
+        lookups: Lookups | None = None,
         user_agent: str = "reelserve-webhooks",
     ) -> None:
         self._client = safe_client(
-            allow_networks=allow_networks, resolver=resolver, user_agent=user_agent
+            allow_networks=allow_networks,
+            resolver=resolver,
+            lookups=lookups,
+            user_agent=user_agent,
         )
 
     def challenge(self, url: str, value: str, timeout_s: float) -> bool:

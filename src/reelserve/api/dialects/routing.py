@@ -14,7 +14,12 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from reelserve.api.schemas import violation
-from reelserve.domain.errors import InternalError, InvalidParams, ReelserveError
+from reelserve.domain.errors import (
+    InternalError,
+    InvalidParams,
+    ReelserveError,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger("reelserve.api")
 
@@ -25,6 +30,10 @@ def domain_error(request: Request, error: Exception) -> ReelserveError:
     """Any exception as the domain error the dialect renders (unexpected ones are logged)."""
     if isinstance(error, ReelserveError):
         return error
+    container = getattr(request.app.state, "container", None)
+    if container is not None and isinstance(error, container.outage_errors):
+        log.warning("database unavailable on %s: %s", request.url.path, error)
+        return ServiceUnavailable()  # the database is away (api/outage.py for the other routes)
     if isinstance(error, HTTPException) and error.status_code < 500:
         # Starlette's multipart parser refuses a malformed body this way (too many fields, …).
         return InvalidParams(f"body: {error.detail}")

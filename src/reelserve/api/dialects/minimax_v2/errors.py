@@ -11,6 +11,7 @@ from reelserve.domain.errors import (
     NotFound,
     RateLimited,
     ReelserveError,
+    ServiceUnavailable,
     Unauthorized,
 )
 from reelserve.domain.idempotency import IdempotencyConflict, IdempotencyState
@@ -21,6 +22,7 @@ _TABLE: list[tuple[type[ReelserveError], int, str]] = [
     (RateLimited, 429, "rate_limit_error"),
     (NotFound, 404, "not_found_error"),
     (InvalidParams, 400, "bad_request_error"),
+    (ServiceUnavailable, 503, "api_error"),
 ]
 
 
@@ -33,7 +35,7 @@ def v2_error(error: ReelserveError) -> JSONResponse:
     if isinstance(error, IdempotencyConflict):
         status = 409 if error.state is IdempotencyState.IN_FLIGHT else 422
     headers = {}
-    if isinstance(error, RateLimited) and error.retry_after_s is not None:
+    if isinstance(error, (RateLimited, ServiceUnavailable)) and error.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
     body = ErrorOut(error=ErrorBody(type=kind, message=error.status_msg))
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
+from reelserve.api.admission import create_slots
 from reelserve.api.deps import ContainerDep, OwnerDep, read_body
 from reelserve.api.dialects.common import digits_id, result_file, signed_url
 from reelserve.api.dialects.minimax_v2.errors import v2_error
@@ -70,7 +71,8 @@ async def create(request: Request, container: ContainerDep, owner: OwnerDep) -> 
     except ValidationError as error:
         raise InvalidParams(violations_from(error)) from None
     generation = await run_in_threadpool(to_request, wire, container.uploads, owner)
-    task = await run_in_threadpool(
+    task = await create_slots(request).run(
+        owner.id,
         partial(
             container.tasks.submit,
             owner,
@@ -78,7 +80,7 @@ async def create(request: Request, container: ContainerDep, owner: OwnerDep) -> 
             idempotency_key=request.headers.get("idempotency-key"),
             fingerprint=fingerprint(raw),
             dialect=DIALECT,
-        )
+        ),
     )
     return CreateOut(task_id=task.id, warnings=list(task.warnings))
 

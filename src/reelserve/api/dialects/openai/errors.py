@@ -13,6 +13,7 @@ from reelserve.domain.errors import (
     RateLimited,
     ReelserveError,
     SensitiveInput,
+    ServiceUnavailable,
     Unauthorized,
 )
 from reelserve.domain.idempotency import IdempotencyConflict, IdempotencyState
@@ -33,6 +34,7 @@ _TABLE: list[tuple[type[ReelserveError], int, str, str | None]] = [
     (NotFound, 404, "invalid_request_error", None),
     (SensitiveInput, 400, "invalid_request_error", "moderation_blocked"),
     (InvalidParams, 400, "invalid_request_error", "invalid_value"),
+    (ServiceUnavailable, 503, "server_error", "service_unavailable"),
 ]
 
 
@@ -61,7 +63,7 @@ def openai_error(error: ReelserveError) -> JSONResponse:
     if isinstance(error, NotFound):
         message = f"{error.what} not found: {error.ident!r}"
     headers = {}
-    if isinstance(error, RateLimited) and error.retry_after_s is not None:
+    if isinstance(error, (RateLimited, ServiceUnavailable)) and error.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
     body = ErrorOut(error=ErrorBody(message=message, type=kind, param=param, code=code))
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)

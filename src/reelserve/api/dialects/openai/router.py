@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from reelserve.api.admission import create_slots
 from reelserve.api.deps import ContainerDep, OwnerDep, read_body
 from reelserve.api.dialects.common import digits_id, has_audio
 from reelserve.api.dialects.openai.errors import openai_error
@@ -70,8 +71,8 @@ def _view(container: Container, task: Task) -> Video:
 @router.post("", summary="Create a video (multipart/form-data or JSON)", openapi_extra=_CREATE_BODY)
 async def create_video(request: Request, container: ContainerDep, owner: OwnerDep) -> Video:
     generation = await read_create(request, container, owner)
-    task = await run_in_threadpool(
-        partial(container.tasks.submit, owner, generation, dialect=DIALECT)
+    task = await create_slots(request).run(
+        owner.id, partial(container.tasks.submit, owner, generation, dialect=DIALECT)
     )
     return _view(container, task)
 
