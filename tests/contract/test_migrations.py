@@ -76,3 +76,26 @@ def test_0004_turns_pushes_into_neutral_events(engine: Engine) -> None:
     _migrate(engine, "0003", down=True)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar_one() == 3
+
+
+FILE = (
+    "INSERT INTO files (id, owner_key_id, task_id, storage_key, filename, purpose, bytes,"
+    " content_type, created_at) VALUES ('9', 'k1', '1', 'outputs/1/a.mp4', 'output.mp4',"
+    " 'video_generation', 10, 'video/mp4', :t)"
+)
+
+
+def test_0007_older_tasks_keep_sound_and_older_files_are_silent(engine: Engine) -> None:
+    _migrate(engine, "0006")
+    with engine.begin() as conn:
+        conn.execute(text(TASK), {"id": "1", "status": "succeeded", "t": T0})
+        conn.execute(text(FILE), {"t": T0})
+    _migrate(engine, "head")
+    stores = sql_stores(engine)
+    assert stores.repository.get("1").audio is True
+    record = stores.catalog.get("9")
+    assert record is not None and record.has_audio is False
+    _migrate(engine, "0006", down=True)
+    with engine.connect() as conn:
+        columns = conn.execute(text("SELECT * FROM files")).keys()
+        assert "has_audio" not in columns

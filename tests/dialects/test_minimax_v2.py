@@ -228,7 +228,7 @@ async def test_h3_is_v2_only(client: httpx.AsyncClient) -> None:
     assert v1["base_resp"]["status_code"] == 2013 and "MiniMax-H3" in v1["base_resp"]["status_msg"]
 
 
-async def test_a_v2_task_records_its_dialect_and_pushes_v1_shaped_callbacks(
+async def test_a_v2_task_records_its_dialect_and_pushes_v2_task_objects(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     with Receiver() as receiver:
@@ -241,6 +241,6 @@ async def test_a_v2_task_records_its_dialect_and_pushes_v1_shaped_callbacks(
                 break
             if not await asyncio.to_thread(container.webhooks.deliver_due):
                 await asyncio.sleep(0.02)
-    statuses = [push.json["status"] for push in receiver.pushes]
-    assert statuses == ["processing", "success"]
-    assert receiver.pushes[-1].json["task_id"] == task_id
+    tasks = [push.json["task"] for push in receiver.pushes]
+    assert [t["status"] for t in tasks] == ["running", "succeeded"]
+    assert tasks[-1] == {"id": task_id, "status": "succeeded", "error": None}

@@ -73,6 +73,7 @@ class FileInfo:
     filename: str
     purpose: str
     download_url: str
+    has_audio: bool | None = None  # reelserve extension; None against servers without it
 
     @classmethod
     def from_retrieve(cls, body: Mapping[str, Any]) -> FileInfo:
@@ -84,6 +85,7 @@ class FileInfo:
             filename=str(file.get("filename") or "output.mp4"),
             purpose=str(file.get("purpose") or ""),
             download_url=str(file.get("download_url") or ""),
+            has_audio=bool(file["has_audio"]) if "has_audio" in file else None,
         )
 
 

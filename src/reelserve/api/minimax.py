@@ -162,6 +162,7 @@ def retrieve_body(container: Container, record: FileRecord, base: str) -> dict[s
             "filename": record.filename,
             "purpose": record.purpose,
             "download_url": download_url(container, record, base),
+            "has_audio": record.has_audio,  # reelserve extension
         },
         "base_resp": base_resp(),
     }

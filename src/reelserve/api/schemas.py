@@ -75,6 +75,7 @@ class FileOut(TypedDict):
     filename: str
     purpose: str
     download_url: str
+    has_audio: bool  # reelserve extension: the MP4 has a soundtrack
 
 
 class RetrieveOut(TypedDict, total=False):
@@ -163,6 +164,9 @@ class VideoGenerationIn(BaseModel):
         description=f"reelserve extension: a fixed seed, {MIN_SEED} to {MAX_SEED} "
         "(0 or absent: a random one)",
     )
+    audio: StrictBool = Field(
+        True, description="reelserve extension: false drops the soundtrack (H3, LTX-2)"
+    )
 
     def to_domain(self) -> GenerationRequest:
         refs = None
@@ -182,12 +186,13 @@ class VideoGenerationIn(BaseModel):
             subject_reference=refs,
             callback_url=self.callback_url or None,
             aigc_watermark=self.aigc_watermark,
+            audio=self.audio,
         )
 
 
 _REQUIRED = frozenset({"model"})
 # Fields whose absence means something other than false: a zero value there is still a value.
-_TRUE_BY_DEFAULT = frozenset({"prompt_optimizer"})
+_TRUE_BY_DEFAULT = frozenset({"prompt_optimizer", "audio"})
 
 
 def _is_zero(name: str, value: Any) -> bool:

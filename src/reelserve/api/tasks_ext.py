@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from reelserve.api.deps import ContainerDep, OwnerDep, is_digits
-from reelserve.api.dialects.common import percent
+from reelserve.api.dialects.common import has_audio, percent
 from reelserve.api.errors import base_resp
 from reelserve.api.minimax import QUERY_STATUS
 from reelserve.api.schemas import SUCCESS, iso, ok_example
@@ -99,6 +99,8 @@ def task_view(container: Container, task: Task, *, live: bool = True) -> dict[st
         "fps": task.fps,
         "dialect": task.dialect,
         "remixed_from": task.remixed_from,
+        "audio": task.audio,  # the request's flag
+        "has_audio": has_audio(container, task),  # the file's soundtrack
         "created_at": iso(task.created_at),
         "started_at": iso(task.started_at),
         "finished_at": iso(task.finished_at),

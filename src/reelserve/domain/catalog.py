@@ -15,6 +15,8 @@ from reelserve.domain.requests import Mode
 FPS = 25  # MINIMAX_API.md §4: 25 fps (UNVERIFIED upstream; every observed clip is 25 fps)
 RESOLUTIONS = ("512P", "720P", "768P", "1080P")
 DEFAULT_DURATION = 6
+PROMPT_CHARS = 2000  # MINIMAX_API.md §2: the v1 models' prompt limit
+V2_PROMPT_CHARS = 7000  # DIALECTS.md §2: a V2 text item
 
 Matrix = Mapping[str, tuple[int, ...]]  # resolution -> allowed durations
 
@@ -32,6 +34,8 @@ class ModelSpec:
     default_duration: int = DEFAULT_DURATION
     sizes: tuple[str, ...] = ()  # exact "WxH" output sizes (OpenAI's models); () = by geometry
     dialects: frozenset[str] | None = None  # the only wire dialects that serve it; None = all
+    max_prompt_chars: int = PROMPT_CHARS
+    last_frame_alone: bool = False  # fl2v may come without a first frame (V2: DIALECTS.md §2)
 
     def supports(self, mode: Mode) -> bool:
         return mode in self.modes
@@ -208,6 +212,8 @@ MODELS: Mapping[str, ModelSpec] = MappingProxyType(
                 fps=24,
                 default_duration=5,
                 dialects=frozenset({V2_DIALECT}),
+                max_prompt_chars=V2_PROMPT_CHARS,
+                last_frame_alone=True,
             ),
             # Removed from current docs but still accepted upstream (MINIMAX_API.md §3 [OBS]).
             _spec(

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from reelserve.domain.catalog import V2_PROMPT_CHARS
 from reelserve.domain.errors import Violation
 
-MAX_TEXT_CHARS = 7000
+MAX_TEXT_CHARS = V2_PROMPT_CHARS  # the text item; the model's own limit is checked again
 ROLES = {
     "image_url": ("first_frame", "last_frame", "reference_image"),
     "video_url": ("reference_video",),

@@ -23,10 +23,18 @@ class FileRecord:
     bytes: int
     created_at: datetime
     content_type: str = "video/mp4"
+    has_audio: bool = False  # the MP4 carries a soundtrack (RenderedVideo.has_audio)
 
 
 def video_output(
-    *, owner_key_id: str, task_id: str, watermark: bool, key: str, size: int, now: datetime
+    *,
+    owner_key_id: str,
+    task_id: str,
+    watermark: bool,
+    key: str,
+    size: int,
+    now: datetime,
+    has_audio: bool = False,
 ) -> FileRecord:
     """The record of a task's MP4 result stored under ``key`` (rendered here or copied from an
     upstream): one rule for its id, filename and purpose."""
@@ -39,6 +47,7 @@ def video_output(
         purpose=PURPOSE_VIDEO,
         bytes=size,
         created_at=now,
+        has_audio=has_audio,
     )
 
 

@@ -67,6 +67,7 @@ class GenerationRequest:
     references: tuple[MediaReference, ...] = ()
     notes: tuple[str, ...] = ()
     remixed_from: str | None = None  # the task whose inputs this one reuses (OpenAI remix)
+    audio: bool = True  # False: drop the soundtrack an engine would make (the wire's "audio")
 
 
 def detect_mode(request: GenerationRequest) -> Mode:

@@ -11,7 +11,7 @@ from reelserve.domain import camera, catalog
 from reelserve.domain.errors import InvalidParams, Violation
 from reelserve.domain.requests import GenerationRequest, ImageSource, Mode, detect_mode
 
-MAX_PROMPT_CHARS = 2000
+MAX_PROMPT_CHARS = catalog.PROMPT_CHARS  # a model may allow more (ModelSpec.max_prompt_chars)
 # A fixed seed (reelserve extension) is stored in a 64-bit signed column (PostgreSQL BIGINT,
 # SQLite INTEGER), and numpy and torch take any value in it; 0 (what typed clients send for
 # "unset") means random.
@@ -146,23 +146,29 @@ def _ignored(request: GenerationRequest, mode: Mode) -> tuple[str, ...]:
     )
 
 
-def _prompt_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
+def _prompt_rules(
+    request: GenerationRequest, spec: catalog.ModelSpec | None, mode: Mode
+) -> list[Violation]:
     prompt = request.prompt
     if mode is Mode.T2V and (prompt is None or not prompt.strip()):
         return [Violation(field="prompt", message="prompt: is required for text-to-video")]
-    if prompt is not None and len(prompt) > MAX_PROMPT_CHARS:
+    limit = spec.max_prompt_chars if spec is not None else MAX_PROMPT_CHARS
+    if prompt is not None and len(prompt) > limit:
         return [
             Violation(
                 field="prompt",
-                message=f"prompt: {len(prompt)} characters is over the limit of {MAX_PROMPT_CHARS}",
+                message=f"prompt: {len(prompt)} characters is over the limit of {limit}",
             )
         ]
     return []
 
 
-def _image_presence_rules(request: GenerationRequest, mode: Mode) -> list[Violation]:
+def _image_presence_rules(
+    request: GenerationRequest, spec: catalog.ModelSpec | None, mode: Mode
+) -> list[Violation]:
     found: list[Violation] = []
-    if mode is Mode.FL2V and request.first_frame_image is None:
+    last_alone = spec is not None and spec.last_frame_alone
+    if mode is Mode.FL2V and request.first_frame_image is None and not last_alone:
         found.append(
             Violation(
                 field="first_frame_image",
@@ -243,8 +249,8 @@ def validate(
                 message=f"duration: {request.duration!r} must be a positive number of seconds",
             )
         )
-    found += _prompt_rules(request, mode)
-    found += _image_presence_rules(request, mode)
+    found += _prompt_rules(request, spec, mode)
+    found += _image_presence_rules(request, spec, mode)
     if mode is Mode.S2V:
         for i, ref in enumerate(request.subject_reference or ()):
             for j, image in enumerate(ref.images):

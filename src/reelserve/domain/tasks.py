@@ -205,6 +205,7 @@ class Task:
     dialect: str = "minimax"  # the wire dialect that created it: it shapes its callbacks
     camera: tuple[CameraSegment, ...] = ()  # the camera directives, parsed once at submit
     remixed_from: str | None = None  # the task whose inputs a remix reused (OpenAI remix)
+    audio: bool = True  # the request's "audio" flag: False asks for a silent video
 
     @property
     def plan(self) -> CameraPlan:

@@ -300,6 +300,7 @@ class Executor:
             seed=task.seed,
             watermark=task.aigc_watermark,
             output_path=workdir / "output.mp4",
+            audio=task.audio,
         )
 
     def _fetch_input(self, key: str | None, target: Path) -> Path | None:
@@ -319,7 +320,7 @@ class Executor:
             raise _GiveBack from None
         record = video_output(
             owner_key_id=task.owner_key_id, task_id=task.id, watermark=task.aigc_watermark,
-            key=key, size=size, now=now,
+            key=key, size=size, now=now, has_audio=video.has_audio,
         )  # fmt: skip
         success = Success(file=record, video=video)  # charged at the price fixed at submit
         if not self._transition(task, token, TaskStatus.SUCCEEDED, success):

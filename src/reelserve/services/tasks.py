@@ -187,7 +187,8 @@ class TaskService:
         frames, fitted = self._fit(self._load_frames(request, resolved.mode), request.size)
         if request.callback_url:
             self._check_callback(request.callback_url)
-        first_size = (frames.first.width, frames.first.height) if frames.first else None
+        lead = frames.first or frames.last
+        first_size = (lead.width, lead.height) if lead else None
         width, height = request.size or geometry.output_size(
             resolved.mode, resolved.resolution, first_size
         )
@@ -223,6 +224,7 @@ class TaskService:
             dialect=dialect,
             camera=resolved.plan.segments,
             remixed_from=request.remixed_from,
+            audio=request.audio,
         )
         try:
             limits = KeyLimits(
@@ -283,6 +285,8 @@ class TaskService:
             raise InvalidParams(violations)
         first = loaded.get("first_frame_image") or loaded.get("subject_reference[0].image[0]")
         last = loaded.get("last_frame_image")
+        if first is None and last is not None:  # a last frame alone (V2): it sets the shape
+            return _Frames(first=None, last=last)
         if first is not None and last is not None:
             last = self._intake.crop_to_aspect(last, (first.width, first.height))
         return _Frames(first=first, last=last)
@@ -291,20 +295,21 @@ class TaskService:
         self, frames: _Frames, size: tuple[int, int] | None
     ) -> tuple[_Frames, tuple[str, ...]]:
         """Cover-crop the frames to an exact output size's aspect, saying so in a warning."""
-        first = frames.first
+        lead = frames.first or frames.last  # a last frame alone shapes the video itself
         # Under 1 % apart the engine's resize is the fit (640x360 into 1366x768 is no crop).
         if (
             size is None
-            or first is None
-            or abs(first.width * size[1] / (first.height * size[0]) - 1) < 0.01
+            or lead is None
+            or abs(lead.width * size[1] / (lead.height * size[0]) - 1) < 0.01
         ):
             return frames, ()
         note = (
-            f"input image {first.width}x{first.height} was cropped (cover, centred) "
+            f"input image {lead.width}x{lead.height} was cropped (cover, centred) "
             f"to the aspect of the output size {size[0]}x{size[1]}"
         )
+        first = frames.first and self._intake.crop_to_aspect(frames.first, size)
         last = frames.last and self._intake.crop_to_aspect(frames.last, size)
-        return _Frames(first=self._intake.crop_to_aspect(first, size), last=last), (note,)
+        return _Frames(first=first, last=last), (note,)
 
     def _store_frame(self, task_id: str, name: str, image: LoadedImage | None) -> str | None:
         if image is None:
@@ -387,6 +392,7 @@ class TaskService:
             last_frame_image=self._read(source.last_frame_key),
             aigc_watermark=source.aigc_watermark,
             remixed_from=source.id,
+            audio=source.audio,
         )
         return self.submit(owner, request, dialect=dialect)
 

@@ -39,7 +39,8 @@ class FrozenClock:
 class ScriptedEngine:
     """An engine that plays a script: ``steps`` progress reports, then either ``error`` is
     raised or ``content`` is written to the job's output path. ``on_step(n)`` runs before step
-    n (a test can cancel, advance a clock or wait there); every job is kept in ``jobs``."""
+    n (a test can cancel, advance a clock or wait there); every job is kept in ``jobs``.
+    ``sound=True`` plays an engine that makes a soundtrack (kept unless the job asks for none)."""
 
     def __init__(
         self,
@@ -50,10 +51,12 @@ class ScriptedEngine:
         error: Exception | None = None,
         content: bytes = b"scripted video",
         on_step: Callable[[int], None] = lambda _step: None,
+        sound: bool = False,
     ) -> None:
         self.name = name
         self._modes = frozenset(modes)
         self._steps, self._error, self._content, self._on_step = steps, error, content, on_step
+        self._sound = sound
         self.jobs: list[GenerationJob] = []
 
     def supports(self, mode: Mode) -> bool:
@@ -77,6 +80,7 @@ class ScriptedEngine:
             height=job.height,
             fps=job.fps,
             frame_count=job.frame_count,
+            has_audio=self._sound and job.audio,
         )
 
 

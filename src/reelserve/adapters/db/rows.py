@@ -60,6 +60,7 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "dialect": task.dialect,
         "camera": _camera_to_json(task.camera),
         "remixed_from": task.remixed_from,
+        "audio": task.audio,
     }
 
 
@@ -110,6 +111,7 @@ def row_to_task(row: RowMapping) -> Task:
         dialect=row["dialect"],
         camera=_camera_from_row(row),
         remixed_from=row["remixed_from"],
+        audio=bool(row["audio"]),
     )
 
 
@@ -146,6 +148,7 @@ def file_to_row(record: FileRecord) -> dict[str, Any]:
         "purpose": record.purpose,
         "bytes": record.bytes,
         "content_type": record.content_type,
+        "has_audio": record.has_audio,
         "created_at": record.created_at,
     }
 

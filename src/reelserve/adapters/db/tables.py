@@ -18,6 +18,8 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
+    true,
 )
 
 
@@ -102,7 +104,8 @@ tasks = Table(
     Column("finished_at", UtcDateTime, nullable=True),
     Column("dialect", String(16), nullable=False, server_default="minimax"),
     Column("camera", Text, nullable=True),  # JSON segments; NULL: parse camera_prompt (older rows)
-    Column("remixed_from", String(32), nullable=True),  # 0006
+    Column("remixed_from", String(32), nullable=True),  # 0005
+    Column("audio", Boolean, nullable=False, server_default=true()),  # 0007
     Index("ix_tasks_status_created", "status", "created_at"),
     Index("ix_tasks_owner_created", "owner_key_id", "created_at"),
 )
@@ -130,6 +133,7 @@ files = Table(
     Column("bytes", BigInteger, nullable=False),
     Column("content_type", String(100), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("has_audio", Boolean, nullable=False, server_default=false()),  # 0007
 )
 
 # --- callbacks (services/webhooks.py): the outbox and its attempt log ---------------------

@@ -8,6 +8,7 @@ from reelserve.api.deps import public_base
 from reelserve.api.minimax import retrieve_body
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import NotFound
+from reelserve.domain.files import FileRecord
 from reelserve.domain.tasks import Task, TaskStatus
 
 
@@ -22,13 +23,29 @@ def unix(task: Task) -> tuple[int, int | None]:
     return int(task.created_at.timestamp()), int(finished.timestamp()) if finished else None
 
 
-def download_url(container: Container, request: Request, task: Task) -> str | None:
-    """A freshly signed URL of the task's video (each call signs anew), or None."""
+def result_file(container: Container, task: Task) -> FileRecord | None:
+    """The record of a succeeded task's video, or None."""
     if task.status is not TaskStatus.SUCCEEDED or not task.file_id:
         return None
     try:
-        record = container.tasks.get_file(None, task.file_id)
+        return container.tasks.get_file(None, task.file_id)
     except NotFound:
+        return None
+
+
+def has_audio(container: Container, task: Task) -> bool:
+    """Whether the task's video has a soundtrack (False until there is a video)."""
+    record = result_file(container, task)
+    return record is not None and record.has_audio
+
+
+def download_url(container: Container, request: Request, task: Task) -> str | None:
+    """A freshly signed URL of the task's video (each call signs anew), or None."""
+    return signed_url(container, request, result_file(container, task))
+
+
+def signed_url(container: Container, request: Request, record: FileRecord | None) -> str | None:
+    if record is None:
         return None
     url: str = retrieve_body(container, record, public_base(container, request))["file"][
         "download_url"

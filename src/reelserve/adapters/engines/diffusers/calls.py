@@ -101,7 +101,7 @@ def _h3_arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> dict[st
             subject = image.convert("RGB")
         kwargs["references"] = [MiniMaxH3ImageReference(image=subject)]
         return kwargs
-    first, last = _images(plan, job)
+    first, last = _images(plan, job, last_alone=True)  # V2 allows a last frame alone
     if first is not None:
         kwargs["image"] = first
     if last is not None:
@@ -128,9 +128,11 @@ def _hunyuan15_arguments(spec: PipelineSpec, plan: Plan, job: GenerationJob) -> 
     return kwargs
 
 
-def _images(plan: Plan, job: GenerationJob) -> tuple[Any, Any]:
+def _images(plan: Plan, job: GenerationJob, *, last_alone: bool = False) -> tuple[Any, Any]:
     if job.mode is Mode.T2V:
         return None, None
+    if job.first_frame is None and last_alone and job.mode is Mode.FL2V and job.last_frame:
+        return None, frames.load_condition(job.last_frame, plan.gen_width, plan.gen_height)
     if job.first_frame is None:
         raise GenerationFailed(f"mode {job.mode.value} needs a first frame but the job has none")
     first = frames.load_condition(job.first_frame, plan.gen_width, plan.gen_height)

@@ -47,7 +47,7 @@ def check_inputs(job: GenerationJob) -> None:
         problems.append(f"fps must be positive but is {job.fps}")
     if job.frame_count <= 0:
         problems.append(f"frame_count must be positive but is {job.frame_count}")
-    needs_first = job.mode in (Mode.I2V, Mode.FL2V, Mode.S2V)
+    needs_first = job.mode in (Mode.I2V, Mode.S2V)  # fl2v may end on a last frame alone
     if needs_first and (job.first_frame is None or not job.first_frame.is_file()):
         problems.append(f"mode {job.mode} needs first_frame but it is {job.first_frame}")
     if job.mode is Mode.FL2V and (job.last_frame is None or not job.last_frame.is_file()):

@@ -161,9 +161,13 @@ def _backdrop(picture: U8, path: CameraPath) -> Planes:
 
 def build_renderer(job: GenerationJob) -> Renderer:
     if job.mode is Mode.FL2V:
-        assert job.first_frame is not None and job.last_frame is not None
-        first = to_planes(cover(load_rgb(job.first_frame), job.width, job.height))
-        last = to_planes(cover(load_rgb(job.last_frame), job.width, job.height))
+        assert job.last_frame is not None
+        end = cover(load_rgb(job.last_frame), job.width, job.height)
+        last = to_planes(end)
+        if job.first_frame is None:  # a last frame alone (V2): come up out of its own shadow
+            first = to_planes(np.asarray(end * 0.25, dtype=np.uint8))
+        else:
+            first = to_planes(cover(load_rgb(job.first_frame), job.width, job.height))
         return MorphRenderer(Morph(first, last), job.frame_count)
     still = load_rgb(job.first_frame) if job.first_frame is not None else None
     return _camera(job, still)

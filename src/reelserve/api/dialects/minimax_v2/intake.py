@@ -111,5 +111,6 @@ def to_request(wire: CreateIn, uploads: UploadService, owner: ApiKey) -> Generat
         references=tuple(references),
         callback_url=wire.callback_url or None,
         aigc_watermark=wire.aigc_watermark,
+        audio=wire.audio,
         notes=notes,
     )

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from reelserve.api.admission import create_slots
 from reelserve.api.deps import ContainerDep, OwnerDep, read_body
-from reelserve.api.dialects.common import digits_id, download_url
+from reelserve.api.dialects.common import digits_id, result_file, signed_url
 from reelserve.api.dialects.minimax_v2.errors import v2_error
 from reelserve.api.dialects.minimax_v2.intake import to_request
 from reelserve.api.dialects.minimax_v2.schemas import (
@@ -46,7 +46,9 @@ router = APIRouter(tags=["MiniMax V2"], responses=_ERRORS, route_class=scoped_ro
 
 
 def _view(container: Container, request: Request, task: Task) -> TaskOut:
-    return task_view(task, download_url(container, request, task))
+    record = result_file(container, task)
+    url = signed_url(container, request, record)
+    return task_view(task, url, has_audio=record is not None and record.has_audio)
 
 
 @router.post(

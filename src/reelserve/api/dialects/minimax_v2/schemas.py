@@ -49,6 +49,10 @@ class CreateIn(BaseModel):
     ratio: StrictStr = Field("adaptive", description="adaptive, 21:9, 16:9, 4:3, 1:1, 3:4, 9:16")
     callback_url: StrictStr | None = None
     aigc_watermark: StrictBool = False
+    audio: StrictBool = Field(
+        True,
+        description="reelserve extension: false drops the soundtrack (H3, LTX-2)",
+    )
 
 
 class CreateOut(BaseModel):
@@ -87,6 +91,7 @@ class TaskOut(BaseModel):
     task_type: str
     progress: int = Field(ge=0, le=100, description="reelserve: percent done")
     warnings: list[str] = Field(default_factory=list)
+    has_audio: bool = Field(False, description="reelserve: the video has a soundtrack")
 
 
 class QueryOut(BaseModel):

@@ -1,7 +1,10 @@
-"""The task in V2's shape (query, list items). V2 callbacks use v1's handshake and, until a V2
-push shape is documented, v1's body (services/callbacks.py falls back to it)."""
+"""The task in V2's shape (query, list items). V2 callbacks use v1's handshake; their body is
+this task object's id, status and error (services/callbacks.py: no V2 push shape is documented)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import cast
 
 from reelserve.api.dialects.common import percent, unix
 from reelserve.api.dialects.minimax_v2.schemas import (
@@ -13,17 +16,11 @@ from reelserve.api.dialects.minimax_v2.schemas import (
 )
 from reelserve.domain.catalog import H3_RATIOS, V2_DIALECT
 from reelserve.domain.tasks import FailureKind, Task, TaskStatus
+from reelserve.services.callbacks import V2_STATUS
 
 DIALECT = V2_DIALECT
 
-STATUS: dict[TaskStatus, V2Status] = {
-    TaskStatus.QUEUED: "queued",
-    TaskStatus.PREPARING: "running",
-    TaskStatus.PROCESSING: "running",
-    TaskStatus.SUCCEEDED: "succeeded",
-    TaskStatus.FAILED: "failed",
-    TaskStatus.CANCELLED: "cancelled",
-}
+STATUS = cast("Mapping[TaskStatus, V2Status]", V2_STATUS)  # one table, shared with callbacks
 
 ERROR_CODES = {
     FailureKind.ENGINE: "generation_failed",
@@ -51,8 +48,9 @@ def _error(task: Task) -> TaskError | None:
     return TaskError(code=ERROR_CODES[kind or FailureKind.ENGINE], message=task.error_message)
 
 
-def task_view(task: Task, url: str | None) -> TaskOut:
-    """``url`` is the freshly signed download URL of a succeeded task."""
+def task_view(task: Task, url: str | None, *, has_audio: bool = False) -> TaskOut:
+    """``url`` is the freshly signed download URL of a succeeded task; ``has_audio`` says
+    whether its file has a soundtrack (a reelserve extension)."""
     created, _ = unix(task)
     succeeded = task.status is TaskStatus.SUCCEEDED
     return TaskOut(
@@ -74,4 +72,5 @@ def task_view(task: Task, url: str | None) -> TaskOut:
         task_type=task.mode.value,
         progress=percent(task),
         warnings=list(task.warnings),
+        has_audio=has_audio,
     )

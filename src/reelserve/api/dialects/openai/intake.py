@@ -20,6 +20,7 @@ from reelserve.domain.rules import MAX_IMAGE_BYTES
 from reelserve.domain.sizes import parse_size, sizes_of
 
 FORM_FIELDS = ("prompt", "model", "seconds", "size")
+FORM_FLAGS = {"true": True, "1": True, "false": False, "0": False}
 
 
 def _invalid(field: str, message: str) -> InvalidParams:
@@ -42,11 +43,18 @@ async def _from_form(request: Request) -> tuple[CreateVideoJson, ImageSource | N
         for name, value in form.multi_items():
             if name == "input_reference":
                 image = await _part(value)
-            elif name in FORM_FIELDS:
+            elif name in (*FORM_FIELDS, "audio"):
                 if not isinstance(value, str):
                     raise _invalid(name, "must be a text field, not a file")
-                fields[name] = value
+                fields[name] = _flag(value) if name == "audio" else value
     return _validated(fields), image
+
+
+def _flag(value: str) -> bool:
+    flag = FORM_FLAGS.get(value.strip().lower())
+    if flag is None:
+        raise _invalid("audio", f"{value!r} is not a boolean (true or false)")
+    return flag
 
 
 async def _part(value: UploadFile | str) -> ImageSource:
@@ -112,4 +120,5 @@ def to_request(wire: CreateVideoJson, image: ImageSource | None) -> GenerationRe
         resolution=resolution,
         size=size,
         first_frame_image=image,
+        audio=wire.audio,
     )

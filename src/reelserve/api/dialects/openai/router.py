@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from reelserve.api.admission import create_slots
 from reelserve.api.deps import ContainerDep, OwnerDep, read_body
-from reelserve.api.dialects.common import digits_id
+from reelserve.api.dialects.common import digits_id, has_audio
 from reelserve.api.dialects.openai.errors import openai_error
 from reelserve.api.dialects.openai.intake import read_create
 from reelserve.api.dialects.openai.schemas import (
@@ -65,7 +65,7 @@ _CONTENT = {"video/mp4": _IMAGES, "image/webp": _IMAGES, "image/jpeg": _IMAGES}
 
 
 def _view(container: Container, task: Task) -> Video:
-    return video_view(task, container.signer.ttl)
+    return video_view(task, container.signer.ttl, has_audio=has_audio(container, task))
 
 
 @router.post("", summary="Create a video (multipart/form-data or JSON)", openapi_extra=_CREATE_BODY)

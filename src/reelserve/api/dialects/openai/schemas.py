@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 VideoStatus = Literal["queued", "in_progress", "completed", "failed"]
 
@@ -32,6 +32,7 @@ class Video(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="reelserve: what was adapted (e.g. a cropped image)."
     )
+    has_audio: bool = Field(False, description="reelserve: the video has a soundtrack.")
 
 
 class VideoList(BaseModel):
@@ -77,6 +78,10 @@ class CreateVideoJson(BaseModel):
     seconds: StrictStr | None = Field(None, examples=["4", "8", "12"])
     size: StrictStr | None = Field(None, examples=["720x1280", "1280x720"])
     input_reference: ImageReference | None = None
+    audio: StrictBool = Field(
+        True,
+        description="reelserve extension: false drops the soundtrack (H3, LTX-2)",
+    )
 
 
 class CreateVideoForm(BaseModel):
@@ -87,6 +92,7 @@ class CreateVideoForm(BaseModel):
     seconds: str | None = None
     size: str | None = None
     input_reference: bytes | None = Field(None, json_schema_extra={"format": "binary"})
+    audio: bool = Field(True, description='reelserve extension: "false" drops the soundtrack')
 
 
 class RemixIn(BaseModel):

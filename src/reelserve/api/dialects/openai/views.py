@@ -43,7 +43,7 @@ def _error(task: Task) -> VideoError | None:
     return None
 
 
-def video_view(task: Task, download_ttl: timedelta) -> Video:
+def video_view(task: Task, download_ttl: timedelta, *, has_audio: bool = False) -> Video:
     created, finished = unix(task)
     succeeded = task.status is TaskStatus.SUCCEEDED
     return Video(
@@ -61,4 +61,5 @@ def video_view(task: Task, download_ttl: timedelta) -> Video:
         seconds=str(task.duration),
         size=f"{task.width}x{task.height}",
         warnings=list(task.warnings),
+        has_audio=has_audio,  # reelserve extension
     )
