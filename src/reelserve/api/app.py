@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,47 +14,46 @@ from reelserve.api import (
     downloads,
     events,
     metrics,
-    minimax,
     ops,
     outage,
     relay_hints,
     tasks_ext,
     ui,
-    vtrix,
     webhooks_ext,
 )
-from reelserve.api.dialects import files, minimax_v2
+from reelserve.api.dialects import files, minimax_v1, minimax_v2, vtrix
 from reelserve.api.dialects import openai as openai_dialect
+from reelserve.api.dialects.minimax_v2.errors import v2_error
+from reelserve.api.dialects.openai.errors import openai_error
+from reelserve.api.dialects.routing import Render, domain_error, rendered
 from reelserve.api.edge import Edge
 from reelserve.api.errors import minimax_error, vtrix_error
-from reelserve.api.schemas import violation
 from reelserve.bootstrap import Container
-from reelserve.domain.errors import (
-    InternalError,
-    InvalidParams,
-    NoRoute,
-    ReelserveError,
-    Violation,
-)
-
-log = logging.getLogger("reelserve.api")
+from reelserve.domain.errors import NoRoute, ReelserveError
 
 MINIMAX_PREFIXES = ("", "/minimax", "/task/minimax", "/minimaxi")
 
 
-def _is_vtrix(request: Request) -> bool:
-    return request.url.path.startswith("/model/")
+# Requests that reach no route (404, 405) or fail before one: the dialect whose paths they
+# name answers; a dialect's routes render their own errors (api/dialects/routing.py).
+_UNROUTED: tuple[tuple[str, Render], ...] = (
+    ("/model/", vtrix_error),
+    ("/v1/videos", openai_error),
+    ("/v2/", v2_error),
+)
+
+
+def _unrouted_render(path: str) -> Render | None:
+    for prefix, render in _UNROUTED:
+        if path == prefix.rstrip("/") or path.startswith(prefix.rstrip("/") + "/"):
+            return render
+    return None
 
 
 async def _on_error(request: Request, error: Exception) -> Response:
-    if not isinstance(error, ReelserveError):
-        log.exception("unexpected error on %s", request.url.path, exc_info=error)
-        error = InternalError("unexpected server error")
-    if _is_vtrix(request):
-        return vtrix_error(error)
-    if request.method == "POST" and request.url.path.endswith("/v1/video_generation"):
-        return minimax_error(error, task_id="")  # MINIMAX_API.md §12: empty task_id on errors
-    return minimax_error(error)
+    """MiniMax's shape for the routes outside the dialect packages (``tasks_ext``, …)."""
+    problem = domain_error(request, error)
+    return rendered(_unrouted_render(request.url.path) or minimax_error, problem)
 
 
 async def _on_http(request: Request, error: Exception) -> Response:
@@ -67,13 +65,10 @@ async def _on_http(request: Request, error: Exception) -> Response:
         problem = NoRoute(f"method: {method} is not allowed on {path} (allowed: {allowed})")
     else:
         problem = NoRoute(f"path: {path!r} is not a route of this server")
-    if _is_vtrix(request):
-        response = vtrix_error(problem)
+    render = _unrouted_render(path)
+    response = (render or minimax_error)(problem)
+    if render is not None or not path.startswith(_MINIMAX_PATHS):
         response.status_code = error.status_code
-    else:
-        response = minimax_error(problem)
-        if not path.startswith(_MINIMAX_PATHS):
-            response.status_code = error.status_code
     response.headers.update(error.headers or {})
     return response
 
@@ -81,22 +76,9 @@ async def _on_http(request: Request, error: Exception) -> Response:
 _MINIMAX_PATHS = tuple(f"{prefix}/v1/" for prefix in MINIMAX_PREFIXES)
 
 
-async def _on_validation(request: Request, error: Exception) -> Response:
-    assert isinstance(error, RequestValidationError)
-    return await _on_error(request, InvalidParams(violations_from_request(error)))
-
-
-def violations_from_request(error: RequestValidationError) -> list[Violation]:
-    found = []
-    for item in error.errors():
-        loc = [str(p) for p in item.get("loc", ()) if p not in ("query", "path", "header", "body")]
-        found.append(violation(".".join(loc) or "request", item))
-    return found
-
-
 def _drop_validation_responses(document: dict[str, Any]) -> None:
     """FastAPI documents a 422 ``HTTPValidationError`` on every route with parameters; reelserve
-    never sends it (``_on_validation`` answers with the dialect's own error instead)."""
+    never sends it (``_on_error`` answers with the dialect's own error instead)."""
     generated = {"$ref": "#/components/schemas/HTTPValidationError"}
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
@@ -132,14 +114,14 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     for prefix in MINIMAX_PREFIXES:
-        app.include_router(minimax.router, prefix=prefix, include_in_schema=prefix == "")
+        app.include_router(minimax_v1.router, prefix=prefix, include_in_schema=prefix == "")
     app.include_router(downloads.router)
     app.include_router(vtrix.router)
     app.include_router(openai_dialect.router)
     app.include_router(minimax_v2.router)
     app.include_router(files.router)
     app.add_exception_handler(ReelserveError, _on_error)
-    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(RequestValidationError, _on_error)
     app.add_exception_handler(HTTPException, _on_http)
     outage.install(app, container.outage_errors, _on_error)
     app.include_router(tasks_ext.router)

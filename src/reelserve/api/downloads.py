@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from reelserve.api.deps import ContainerDep, is_digits
+from reelserve.api.dialects.minimax_v1.router import VIDEO_CONTENT
 from reelserve.api.filebytes import file_response
-from reelserve.api.minimax import VIDEO_CONTENT
 from reelserve.api.schemas import ErrorOut
 from reelserve.domain.errors import NotFound
 

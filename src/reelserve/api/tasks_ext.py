@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse
 
 from reelserve.api.deps import ContainerDep, OwnerDep, is_digits
 from reelserve.api.dialects.common import has_audio, percent
+from reelserve.api.dialects.minimax_v1.router import QUERY_STATUS
 from reelserve.api.errors import base_resp
-from reelserve.api.minimax import QUERY_STATUS
 from reelserve.api.schemas import SUCCESS, iso, ok_example
 from reelserve.bootstrap import Container
 from reelserve.domain import catalog

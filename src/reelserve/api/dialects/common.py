@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from reelserve.api.deps import public_base
-from reelserve.api.minimax import retrieve_body
+from reelserve.api.dialects.minimax_v1.router import retrieve_body
 from reelserve.bootstrap import Container
 from reelserve.domain.errors import NotFound
 from reelserve.domain.files import FileRecord

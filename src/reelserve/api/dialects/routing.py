@@ -24,6 +24,7 @@ from reelserve.domain.errors import (
 log = logging.getLogger("reelserve.api")
 
 Render = Callable[[ReelserveError], Response]
+_SOURCES = ("query", "path", "header", "body")  # where a field came from, not its name
 
 
 def domain_error(request: Request, error: Exception) -> ReelserveError:
@@ -40,11 +41,19 @@ def domain_error(request: Request, error: Exception) -> ReelserveError:
     if isinstance(error, RequestValidationError):
         found = []
         for item in error.errors():
-            loc = [str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body")]
+            loc = [str(p) for p in item.get("loc", ()) if p not in _SOURCES]
             found.append(violation(".".join(loc) or "request", item))
         return InvalidParams(found)
     log.exception("unexpected error on %s", request.url.path, exc_info=error)
     return InternalError("unexpected server error")
+
+
+def rendered(render: Render, error: ReelserveError) -> Response:
+    """``render``'s answer; a database outage also says when to try again (api/outage.py)."""
+    response = render(error)
+    if isinstance(error, ServiceUnavailable) and "retry-after" not in response.headers:
+        response.headers["Retry-After"] = str(round(error.retry_after_s))
+    return response
 
 
 class _ScopedRoute(APIRoute):
@@ -58,7 +67,7 @@ class _ScopedRoute(APIRoute):
             try:
                 return await handler(request)
             except Exception as error:  # every error answers in the dialect
-                return render(domain_error(request, error))
+                return rendered(render, domain_error(request, error))
 
         return answer
 

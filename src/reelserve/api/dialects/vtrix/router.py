@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 
 from reelserve.api.admission import create_slots
 from reelserve.api.deps import ContainerDep, OwnerDep, public_base, read_body
-from reelserve.api.minimax import retrieve_body
+from reelserve.api.dialects.minimax_v1.router import retrieve_body
+from reelserve.api.dialects.routing import scoped_route
+from reelserve.api.errors import vtrix_error
 from reelserve.api.schemas import (
     VideoGenerationIn,
     VtrixErrorOut,
@@ -34,7 +36,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     ]
 }
 router = APIRouter(
-    prefix="/model/v1/generation", tags=["Vtrix gateway (seed 002)"], responses=_ERRORS
+    prefix="/model/v1/generation",
+    tags=["Vtrix gateway (seed 002)"],
+    responses=_ERRORS,
+    route_class=scoped_route(vtrix_error),
 )
 
 

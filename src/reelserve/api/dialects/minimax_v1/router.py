@@ -17,7 +17,8 @@ from reelserve.api.deps import (
     public_base,
     read_body,
 )
-from reelserve.api.errors import base_resp
+from reelserve.api.dialects.routing import scoped_route
+from reelserve.api.errors import base_resp, minimax_error
 from reelserve.api.filebytes import download_url, file_response
 from reelserve.api.schemas import (
     SUCCESS,
@@ -35,7 +36,9 @@ from reelserve.domain.files import FileRecord
 from reelserve.domain.idempotency import fingerprint
 from reelserve.domain.tasks import Task, TaskStatus
 
-router = APIRouter(tags=["MiniMax v1"])
+# MINIMAX_API.md §12: a failed create answers with an empty ``task_id`` beside ``base_resp``.
+_create = APIRouter(route_class=scoped_route(partial(minimax_error, task_id="")))
+_reads = APIRouter(route_class=scoped_route(minimax_error))
 
 QUERY_STATUS = {
     TaskStatus.QUEUED: "Queueing",
@@ -54,7 +57,7 @@ _IDEMPOTENCY = "An `Idempotency-Key` conflict (reelserve extension): "
 VIDEO_CONTENT = {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}
 
 
-@router.post(
+@_create.post(
     "/v1/video_generation",
     summary="Create a video generation task (text, first frame, first+last frame, subject)",
     openapi_extra={
@@ -115,7 +118,7 @@ def query_body(task: Task, queue_position: int | None = None) -> dict[str, Any]:
     return body
 
 
-@router.get(
+@_reads.get(
     "/v1/query/video_generation",
     summary="Query a task's status",
     responses={
@@ -168,7 +171,7 @@ def retrieve_body(container: Container, record: FileRecord, base: str) -> dict[s
     }
 
 
-@router.get(
+@_reads.get(
     "/v1/files/retrieve",
     summary="File metadata and a signed download URL",
     responses={200: {"model": RetrieveOut}},
@@ -180,7 +183,7 @@ def retrieve_file(
     return JSONResponse(retrieve_body(container, record, public_base(container, request)))
 
 
-@router.get(
+@_reads.get(
     "/v1/files/retrieve_content",
     summary="The file's bytes (HTTP Range supported)",
     response_class=Response,
@@ -201,6 +204,10 @@ def retrieve_content(
 
 
 # HEAD answers what GET would, without the body (a client's size check before a download).
-router.add_api_route(
+_reads.add_api_route(
     "/v1/files/retrieve_content", retrieve_content, methods=["HEAD"], include_in_schema=False
 )
+
+router = APIRouter(tags=["MiniMax v1"])
+router.include_router(_create)
+router.include_router(_reads)
