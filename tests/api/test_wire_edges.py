@@ -174,3 +174,22 @@ async def test_the_access_line_names_the_client_address_and_the_key_id(
     key = container.keys.all()[0]
     assert record.__dict__["key_id"] == key.id
     assert record.__dict__["client"] == "127.0.0.1"
+
+
+async def test_unknown_paths_under_openai_and_v2_answer_in_their_shapes(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/videos/video_1/nope")
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error" and "base_resp" not in response.json()
+    assert "'/v1/videos/video_1/nope' is not a route" in error["message"]
+    response = await client.put("/v1/videos")
+    assert response.status_code == 405 and "POST" in response.headers["allow"]
+    assert "method: PUT is not allowed" in response.json()["error"]["message"]
+    response = await client.get("/v2/nope")
+    assert response.status_code == 404
+    body = response.json()
+    assert body["type"] == "error" and "'/v2/nope' is not a route" in body["error"]["message"]
+    response = await client.get("/v1/videosx")  # another path, not OpenAI's
+    assert response.status_code == 200 and response.json()["base_resp"]["status_code"] == 2013

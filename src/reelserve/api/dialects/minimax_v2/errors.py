@@ -8,6 +8,7 @@ from reelserve.api.dialects.minimax_v2.schemas import ErrorBody, ErrorOut
 from reelserve.domain.errors import (
     InsufficientBalance,
     InvalidParams,
+    NoRoute,
     NotFound,
     RateLimited,
     ReelserveError,
@@ -21,6 +22,7 @@ _TABLE: list[tuple[type[ReelserveError], int, str]] = [
     (InsufficientBalance, 402, "insufficient_balance_error"),
     (RateLimited, 429, "rate_limit_error"),
     (NotFound, 404, "not_found_error"),
+    (NoRoute, 404, "not_found_error"),  # 405 set by the app for a wrong method
     (InvalidParams, 400, "bad_request_error"),
     (ServiceUnavailable, 503, "api_error"),
 ]

@@ -9,6 +9,7 @@ from reelserve.api.dialects.openai.schemas import ErrorBody, ErrorOut
 from reelserve.domain.errors import (
     InsufficientBalance,
     InvalidParams,
+    NoRoute,
     NotFound,
     RateLimited,
     ReelserveError,
@@ -32,6 +33,7 @@ _TABLE: list[tuple[type[ReelserveError], int, str, str | None]] = [
     (InsufficientBalance, 429, "insufficient_quota", "insufficient_quota"),
     (RateLimited, 429, "requests", "rate_limit_exceeded"),
     (NotFound, 404, "invalid_request_error", None),
+    (NoRoute, 404, "invalid_request_error", None),  # 405 set by the app for a wrong method
     (SensitiveInput, 400, "invalid_request_error", "moderation_blocked"),
     (InvalidParams, 400, "invalid_request_error", "invalid_value"),
     (ServiceUnavailable, 503, "server_error", "service_unavailable"),
