@@ -84,7 +84,9 @@ class Relaying:
 
     def __init__(self, container: Container) -> None:
         self.container = container
-        self.owner: ApiKey = container.keys.create(f"relay-{secrets.token_hex(4)}").key
+        created = container.keys.create(f"relay-{secrets.token_hex(4)}")
+        self.owner: ApiKey = created.key
+        self.secret = created.secret
         self.pool = WorkerPool(container, 2)
 
     def submit(self, **fields: object) -> Task:

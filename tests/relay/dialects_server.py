@@ -89,4 +89,5 @@ class DialectHandler(Handler):
                 }
             }
         content = {"url": self.upstream.cdn_link(task_id)} if status == "Success" else {}
-        return {"task": {"id": task_id, "status": _V1_TO_V2[status], "content": content}}
+        task = {"id": task_id, "status": _V1_TO_V2[status], "content": content}
+        return {"task": {**task, **(self.upstream.said_cost() if status == "Success" else {})}}

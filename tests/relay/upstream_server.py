@@ -10,7 +10,8 @@ The test scripts it through plain lists, each popped once per call:
   announced), "short" (a Content-Length larger than the body), "500".
 
 ``outcome`` decides new tasks: "success", "fail:CODE" or "never"; ``polls`` is how many status
-calls a task answers Queueing/Processing before its outcome. Creates are recorded with their
+calls a task answers Queueing/Processing before its outcome; ``cost``, when set, is the
+``cost_usd`` a Success answer carries (as a reelserve or a gateway may; MiniMax says none). Creates are recorded with their
 Idempotency-Key; a repeated key returns the same task, as reelserve does.
 """
 
@@ -54,6 +55,7 @@ class Script:
     download_faults: list[str] = field(default_factory=list)
     outcome: str = "success"
     polls: int = 2
+    cost: str | None = None
 
 
 class ScriptedUpstream:
@@ -131,8 +133,11 @@ class ScriptedUpstream:
             return {"task_id": task_id, "status": status, "file_id": "", **_resp(0)}
         return {
             "task_id": task_id, "status": "Success", "file_id": self.tasks[task_id].file_id,
-            "video_width": 160, "video_height": 90, **_resp(0),
+            "video_width": 160, "video_height": 90, **self.said_cost(), **_resp(0),
         }  # fmt: skip
+
+    def said_cost(self) -> dict[str, str]:
+        return {"cost_usd": self.script.cost} if self.script.cost is not None else {}
 
     def cdn_link(self, task_id: str) -> str:
         return f"{self.url}/cdn/{self.tasks[task_id].file_id}.mp4?sig={next(_ids)}"

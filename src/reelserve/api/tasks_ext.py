@@ -143,14 +143,32 @@ def list_tasks(
     return JSONResponse({"tasks": views, "next_cursor": page.next_cursor, "base_resp": base_resp()})
 
 
+def upstream_cost(container: Container, task: Task) -> dict[str, Any]:
+    """A relayed task's upstream cost beside ours (docs/relay.md); null where none is known."""
+    relay = container.relay
+    cost = relay.upstream_cost(task.id) if relay is not None else None
+    return {
+        "upstream_cost_usd": str(cost.usd) if cost else None,
+        "upstream_cost_estimated": cost.estimated if cost else None,
+    }
+
+
 @router.get(
     "/v1/tasks/{task_id}",
     summary="One task in detail: progress, phase, queue position, ETA, error, cost",
-    responses=ok_example({**_VIEW_EXAMPLE, "base_resp": SUCCESS}),
+    responses=ok_example(
+        {
+            **_VIEW_EXAMPLE,
+            "upstream_cost_usd": None,
+            "upstream_cost_estimated": None,
+            "base_resp": SUCCESS,
+        }
+    ),
 )
 def get_task(container: ContainerDep, owner: OwnerDep, task_id: str) -> JSONResponse:
     task = container.tasks.get(owner, task_id)
-    return JSONResponse({**task_view(container, task), "base_resp": base_resp()})
+    view = {**task_view(container, task), **upstream_cost(container, task)}
+    return JSONResponse({**view, "base_resp": base_resp()})
 
 
 @router.post(

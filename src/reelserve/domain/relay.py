@@ -20,6 +20,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 
 class ParkState(enum.StrEnum):
@@ -64,6 +65,34 @@ class ParkedTask:
     upstream_status: str = ""
     sha256: str | None = None
     upstream_cost: str | None = None
+
+
+_ESTIMATE = "~"  # the stored cost's mark: estimated from our catalog, not said by the upstream
+_COLUMN_CHARS = 40  # upstream_tasks.upstream_cost; a longer figure from an upstream says nothing
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamCost:
+    """What the upstream charged for a relayed task: its own figure where its answer says one,
+    else our catalog's price of the upstream model (``estimated``)."""
+
+    usd: Decimal
+    estimated: bool
+
+    def stored(self) -> str:
+        """The ``upstream_cost`` column's text: ``"0.49"`` said, ``"~0.49"`` estimated."""
+        return f"{_ESTIMATE if self.estimated else ''}{self.usd}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> UpstreamCost | None:
+        if not text or len(text) > _COLUMN_CHARS:
+            return None
+        estimated = text.startswith(_ESTIMATE)
+        try:
+            usd = Decimal(text.removeprefix(_ESTIMATE))
+        except InvalidOperation:
+            return None
+        return cls(usd, estimated) if usd.is_finite() and usd >= 0 else None
 
 
 def idempotency_key(task_id: str, attempt: int) -> str:

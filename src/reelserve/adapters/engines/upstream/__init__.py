@@ -18,6 +18,7 @@ from reelserve.adapters.engines.upstream.pacer import Pacer
 from reelserve.adapters.engines.upstream.poller import UpstreamPoller
 from reelserve.adapters.engines.upstream.ports import RelayStats
 from reelserve.adapters.engines.upstream.relay import Relay, Upstream
+from reelserve.domain.relay import UpstreamCost
 from reelserve.ports import Clock, Engine, FileStore, TaskQueue, TaskRepository
 
 __all__ = ["RelayRuntime", "bind_relay"]
@@ -43,6 +44,11 @@ class RelayRuntime:
         if upstream not in self.relay.upstreams:
             return False
         return self.relay.parked.hint(upstream, upstream_task_id, self.relay.clock.now())
+
+    def upstream_cost(self, task_id: str) -> UpstreamCost | None:
+        """What the upstream charged for a relayed task (None: not relayed, or not done yet)."""
+        row = self.relay.parked.get(task_id)
+        return UpstreamCost.parse(row.upstream_cost) if row is not None else None
 
     def stats(self) -> list[RelayStats]:
         return self.relay.parked.stats()

@@ -13,6 +13,7 @@ from reelserve.adapters.engines.upstream.ports import (
     UpstreamJob,
     UpstreamState,
     UpstreamStatus,
+    said_cost,
 )
 
 _STATES = {
@@ -78,6 +79,7 @@ class MinimaxClient:
             state=state,
             percent=int(percent) if isinstance(percent, int | float) else None,
             file_ref=str(answer.get("file_id") or ""),
+            cost=said_cost(answer.get("cost_usd")),  # MiniMax says none; a gateway may
         )
 
     def download_link(self, upstream_id: str, status: UpstreamStatus) -> DownloadLink:

@@ -12,6 +12,7 @@ from reelserve.adapters.engines.upstream.ports import (
     UpstreamJob,
     UpstreamState,
     UpstreamStatus,
+    said_cost,
 )
 
 _STATES = {
@@ -82,7 +83,8 @@ class MinimaxV2Client:
             message = f"{raw}: {error.get('message', '')}".rstrip(": ")
             return UpstreamStatus(state=state, code=_code(error.get("code")), message=message)
         content = _dict(task.get("content"))
-        return UpstreamStatus(state=state, file_ref=str(content.get("url") or ""))
+        url = str(content.get("url") or "")
+        return UpstreamStatus(state=state, file_ref=url, cost=said_cost(task.get("cost_usd")))
 
     def download_link(self, upstream_id: str, status: UpstreamStatus) -> DownloadLink:
         if not status.file_ref:

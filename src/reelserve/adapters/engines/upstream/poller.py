@@ -153,7 +153,8 @@ class UpstreamPoller:
         elif status.state is UpstreamState.SUCCEEDED:
             relay.parked.move(
                 row.task_id, ParkState.COPYING, relay.clock.now(),
-                next_check_at=relay.clock.now() + COPY_HOLD, upstream_cost=status.cost,
+                next_check_at=relay.clock.now() + COPY_HOLD,
+                upstream_cost=relay.cost(task, status.cost).stored(),
             )  # fmt: skip
             self._start_copy(row, status)
         else:

@@ -50,7 +50,14 @@ class UpstreamStatus:
     file_ref: str = ""  # what the download needs (MiniMax v1: the file_id)
     code: int = 0  # on FAILED: the upstream's code (MiniMax codes, else 1000)
     message: str = ""
-    cost: str | None = None  # the upstream's price, where it says
+    cost: str | None = None  # the upstream's price in USD, where its answer says one
+
+
+def said_cost(value: object) -> str | None:
+    """An answer's cost field (``"0.49"`` or ``0.49``) as text; anything else says nothing."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value).strip() or None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from reelserve.adapters.engines.upstream.config import RelayedModel, UpstreamConfig
 from reelserve.adapters.engines.upstream.errors import (
@@ -25,7 +26,14 @@ from reelserve.adapters.engines.upstream.errors import (
 )
 from reelserve.adapters.engines.upstream.pacer import Pacer
 from reelserve.adapters.engines.upstream.ports import ParkedStore, UpstreamClient, UpstreamJob
-from reelserve.domain.relay import ParkedTask, ParkState, TaskHandedOff, idempotency_key
+from reelserve.domain import catalog
+from reelserve.domain.relay import (
+    ParkedTask,
+    ParkState,
+    TaskHandedOff,
+    UpstreamCost,
+    idempotency_key,
+)
 from reelserve.domain.tasks import Failure, FailureKind, Phase, Progress, Task, TaskStatus
 from reelserve.ports import Clock, FileStore, TaskQueue, TaskRepository
 
@@ -177,6 +185,18 @@ class Relay:
     def _model_for(self, job: UpstreamJob) -> str:
         relayed = self.models.get(job.model)
         return relayed.upstream_model if relayed else job.model
+
+    def cost(self, task: Task, said: str | None) -> UpstreamCost:
+        """The upstream's cost of a task: its own figure, else our catalog's price of the
+        upstream model (of ours when the catalog does not know that name), marked estimated."""
+        reported = UpstreamCost.parse(said)
+        if reported is not None and not reported.estimated:
+            return reported
+        relayed = self.models.get(task.model)
+        spec = catalog.lookup(relayed.upstream_model if relayed else task.model)
+        spec = spec or catalog.lookup(task.model)
+        price = spec.price(task.resolution, task.duration) if spec else Decimal("0")
+        return UpstreamCost(price, estimated=True)
 
     def _wait(self, row: ParkedTask, name: str, at: datetime) -> TaskHandedOff:
         now = self.clock.now()
