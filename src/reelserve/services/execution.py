@@ -3,7 +3,9 @@
 At-least-once execution, effectively-once visible result: the output is stored under an
 attempt-scoped key, and only the lease holder's compare-and-set makes it visible. A status write
 that fails because the database is away is tried again for up to a minute (the heartbeats keep
-the lease once it is back), so a database restart costs a task a delay, never its finished work.
+the lease once it is back), and so is the upload of the result while the file store is away, so
+a database restart or a storage outage costs a task a delay, never its finished work nor one of
+its attempts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from reelserve.domain.errors import ReelserveError, TaskCancelled
 from reelserve.domain.files import video_output
@@ -37,13 +40,18 @@ from reelserve.services.slots import SlotGroup, Slots
 
 log = logging.getLogger("reelserve.execution")
 _ENGINE = FailureKind.ENGINE
+_T = TypeVar("_T")
+
+
+def _never() -> bool:
+    return False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LeaseTimes:
     lease_for: timedelta = timedelta(seconds=30)
     heartbeat_every: timedelta = timedelta(seconds=2)
-    settle_for: timedelta = timedelta(seconds=60)  # retrying a status write while the DB is away
+    settle_for: timedelta = timedelta(seconds=60)  # retrying a status write or an upload
 
 
 class _Watch:
@@ -278,7 +286,7 @@ class Executor:
             self._end(task, token, CANCELLED)
             return
         watch.report(Phase.STORING, video.frame_count, video.frame_count)
-        self._store(task, token, video)
+        self._store(task, token, video, watch)
 
     def _prepare(self, task: Task, workdir: Path) -> GenerationJob:
         first = self._fetch_input(task.first_frame_key, workdir / "first.png")
@@ -310,12 +318,14 @@ class Executor:
             shutil.copyfileobj(source, sink)
         return target
 
-    def _store(self, task: Task, token: str, video: RenderedVideo) -> None:
+    def _store(self, task: Task, token: str, video: RenderedVideo, watch: _Watch) -> None:
         now = self._clock.now()
         key = f"outputs/{task.id}/attempt-{task.attempts}.mp4"
-        try:
-            size = self._files.put(key, video.path)
-        except Exception:  # storage down or refusing: this attempt ends, the task runs again
+        try:  # the heartbeats keep the lease while the upload is tried again
+            size = self._settle(
+                task, "the result", lambda: self._files.put(key, video.path), lambda: watch.lost
+            )
+        except Exception:  # storage down past the settle time: the task runs again
             log.exception("task %s: storing the result failed; the task will run again", task.id)
             raise _GiveBack from None
         record = video_output(
@@ -339,15 +349,26 @@ class Executor:
         A retried success whose first try did commit reads as written (the queue recognises
         its own file), so an answer lost with the connection never deletes a recorded video.
         """
+        return self._settle(
+            task,
+            to.value,
+            lambda: self._tasks.transition(task.id, token, self._clock.now(), to, result=result),
+        )
+
+    def _settle(
+        self, task: Task, what: str, write: Callable[[], _T], give_up: Callable[[], bool] = _never
+    ) -> _T:
+        """``write`` tried again (0.1 s doubling to 2 s) for up to ``settle_for``, or until
+        ``give_up`` says so: a database or file store that is away costs a delay, not the work."""
         deadline = time.monotonic() + self._times.settle_for.total_seconds()
         pause = 0.1
         while True:
             try:
-                return self._tasks.transition(task.id, token, self._clock.now(), to, result=result)
+                return write()
             except Exception as error:
-                if time.monotonic() + pause > deadline:
+                if time.monotonic() + pause > deadline or give_up():
                     raise
-                log.warning("task %s: %s not written (%s); again", task.id, to.value, error)
+                log.warning("task %s: %s not written (%s); again", task.id, what, error)
                 time.sleep(pause)
                 pause = min(pause * 2, 2.0)
 
