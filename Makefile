@@ -6,7 +6,7 @@ PIP     = $(BIN)/python -m pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 DATA   ?= data
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run install install-dev system-deps test pytest lint fmt typecheck contracts bench clean
 

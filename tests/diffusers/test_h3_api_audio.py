@@ -44,7 +44,9 @@ async def h3(tmp_path: Path, h3_weights: Path) -> AsyncIterator[H3]:
 
 
 @pytest.mark.parametrize("audio", [True, False])
-async def test_h3_on_v2_reports_the_soundtrack_it_stored(h3: H3, audio: bool) -> None:
+async def test_h3_on_v2_reports_the_soundtrack_it_stored(
+    h3: H3, audio: bool, tmp_path: Path
+) -> None:
     h3_client, container = h3
     body = {"content": [{"type": "text", "text": "waves"}], "ratio": "1:1", "duration": 4}
     created = await h3_client.post("/v2/video_generation", json={**body, "audio": audio})
@@ -55,7 +57,8 @@ async def test_h3_on_v2_reports_the_soundtrack_it_stored(h3: H3, audio: bool) ->
     assert (task["status"], task["has_audio"]) == ("succeeded", audio), task
     file_id = (await h3_client.get(f"/v1/tasks/{task_id}")).json()["file_id"]
     record = container.tasks.get_file(None, file_id)
-    path = container.files.local_path(record.storage_key)
-    assert path is not None
+    path = tmp_path / "stored.mp4"
+    with container.files.open(record.storage_key) as stored:
+        path.write_bytes(stored.read())
     sound = probe_audio(path)
     assert (sound is not None) is audio

@@ -156,7 +156,7 @@ folder = Path(tempfile.mkdtemp())
 frames = int(sys.argv[1])
 job = make_job(folder, Mode.T2V, prompt="[Push in]", width=1280, height=720, frame_count=frames)
 PreviewEngine(segments=2).generate(job, on_progress=Recorder().progress, should_cancel=lambda: False)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")))  # peak RSS of this program (ru_maxrss would carry the parent's peak over exec)
 """
 
 
@@ -187,7 +187,7 @@ from reelserve.domain.requests import Mode
 folder = Path(tempfile.mkdtemp())
 job = make_job(folder, Mode.T2V, prompt="[Push in]" * 45, width=320, height=180, frame_count=50)
 PreviewEngine(segments=1).generate(job, on_progress=Recorder().progress, should_cancel=lambda: False)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")))  # peak RSS of this program (ru_maxrss would carry the parent's peak over exec)
 """
 
 
