@@ -88,7 +88,10 @@ def test_studio_submits_shows_progress_and_plays_the_video(tmp_path: Path) -> No
         assert duration == pytest.approx(6.0, abs=0.2)
         assert page.get_attribute("#download", "href")
         task_id = page.inner_text("#task-id")
-        page.locator(f'tr[data-task-id="{task_id}"]').wait_for()
+        row = page.locator(f'tr[data-task-id="{task_id}"]')
+        row.wait_for()
+        assert row.locator("td.dialect").inner_text() == "minimax"  # created through MiniMax v1
+        assert "sound" not in page.inner_text("#video-meta")  # the preview engine makes no sound
         page.wait_for_timeout(1200)  # let the clip advance for a representative screenshot
         shot = SCREENSHOT if os.environ.get("REELSERVE_UPDATE_DOCS") else tmp_path / "studio.png"
         page.screenshot(path=str(shot), full_page=True)

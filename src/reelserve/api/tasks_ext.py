@@ -50,7 +50,7 @@ _VIEW_EXAMPLE: dict[str, Any] = {
     "cost_usd": "0",
     "warnings": [],
     "fps": 25,
-    "dialect": "minimax_v1",
+    "dialect": "minimax",
     "remixed_from": None,
     "created_at": "2025-01-01T12:00:00+00:00",
     "started_at": "2025-01-01T12:00:01+00:00",

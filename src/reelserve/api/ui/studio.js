@@ -297,7 +297,8 @@ async function finished(view) {
     $("#download").href = file.download_url;
     $("#download").setAttribute("download", `reelserve-${view.task_id}.mp4`);
     const megabytes = file.bytes ? ` · ${(file.bytes / 1e6).toFixed(1)} MB` : "";
-    $("#video-meta").textContent = `${view.width}×${view.height} · ${view.duration} s${megabytes}`;
+    const sound = file.has_audio ? " · with sound" : "";
+    $("#video-meta").textContent = `${view.width}×${view.height} · ${view.duration} s${megabytes}${sound}`;
     $("#player").hidden = false;
   } catch (error) {
     $("#task-error").textContent = `${error.message} (code ${error.code})`;
@@ -346,6 +347,7 @@ function historyRow(task) {
     cell(created),
     prompt,
     cell(task.model),
+    cell(task.dialect || "minimax", "dialect"), // the API the task was created through
     cell(`${task.resolution} · ${task.duration} s`),
     status,
     actions
