@@ -181,8 +181,10 @@ OPENING_PLANS = [f"[{move.value}]" for move in camera.CameraMove] + [
 @pytest.fixture(scope="module")
 def photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A picture without the test still's pixel-level grain, which H.264 at CRF 21 alone keeps
-    under 30 dB; structure at every coarser scale stays."""
-    smooth = cv2.GaussianBlur(textured(640, 360, seed=3), (0, 0), 1.5)
+    under 30 dB; structure at every coarser scale stays. At sigma 1.5 the plan with no move at
+    all (pure encoder loss) measured 30.01 dB alone and 29.997 dB beside other tests (x264's
+    threads); sigma 2.0 leaves the encoder 0.7 dB of margin, so the test measures geometry."""
+    smooth = cv2.GaussianBlur(textured(640, 360, seed=3), (0, 0), 2.0)
     return save_png(np.asarray(smooth, dtype=np.uint8), tmp_path_factory.mktemp("photo") / "p.png")
 
 
