@@ -139,9 +139,15 @@ def test_cli_runs_a_fleet_with_metrics_and_stops_on_sigterm(
         task = submit(container, "through the cli")
         done = wait_for(container, task.id, lambda t: t.status is TaskStatus.SUCCEEDED, 300)
         assert done.attempts == 1
+        # The task is visible as Success a moment before its thread counts itself free again.
+        idle = 'reelserve_worker_busy_slots{worker="replica-1"} 0.0'
+        deadline = time.monotonic() + 60
         page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        while idle not in page and time.monotonic() < deadline:
+            time.sleep(0.2)
+            page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
         assert 'reelserve_worker_claims_total{worker="replica-1"} 1.0' in page, page
-        assert 'reelserve_worker_busy_slots{worker="replica-1"} 0.0' in page
+        assert idle in page, page
         process.send_signal(signal.SIGTERM)
         assert process.wait(60) == 0, log.read_text()[-3000:]
     finally:
